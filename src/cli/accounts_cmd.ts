@@ -1,0 +1,204 @@
+/**
+ * `ccgate accounts …`: API-key accounts stored in KV, their state, and credential checks.
+ * Changes made here reach a running gateway through the shared KV within its sync interval.
+ * @module
+ */
+import { Gateway } from "../gateway.ts";
+import { renderTable, shortDuration } from "../observability/table.ts";
+import type { StoredAccount } from "../providers/registry.ts";
+import { PRESETS } from "../providers/anthropic_compatible/presets.ts";
+import { storedAccountKey } from "../store/keys.ts";
+import { openKv, withKvRetry } from "../store/kv.ts";
+import { maskSecret } from "../util/secret.ts";
+import { CliError, CONFIG_FLAGS, kvFlag, loadForCli, parseFlags } from "./args.ts";
+
+/** Help text. */
+export const ACCOUNTS_HELP = `ccgate accounts — manage upstream accounts
+
+Usage:
+  ccgate accounts list                       accounts from config, environment and KV, with state
+  ccgate accounts add --provider P --name N --key KEY|-   store an API-key account in KV
+  ccgate accounts remove NAME [--provider P] remove a stored account
+  ccgate accounts enable NAME                clear auth error, cooldowns and circuit; serve again
+  ccgate accounts disable NAME               stop using an account (kept, shown as disabled)
+  ccgate accounts verify [NAME]              check credentials against their upstreams
+
+Options:
+  -c, --config FILE    config file;  --kv PATH|URL   state store
+      --provider P     anthropic (default), a preset (zai, zhipu, kimi, minimax, deepseek) or a
+                       provider from the config file
+      --key KEY        the API key; "-" reads it from standard input (keeps it out of shell history)
+      --weight N, --priority N   for the priority strategy
+      --json           machine-readable output (list, verify)
+
+NAME may be "name" or "provider/name".
+`;
+
+async function withGateway<T>(
+  values: { config?: string; kv?: string },
+  fn: (gateway: Gateway, kv: Deno.Kv) => Promise<T>,
+): Promise<T> {
+  const { config } = loadForCli({ file: values.config, flags: kvFlag(values.kv) });
+  const kv = await openKv(config.kv);
+  const gateway = new Gateway(config, kv);
+  try {
+    await gateway.start(false);
+    return await fn(gateway, kv);
+  } finally {
+    await gateway.sync?.flush();
+    kv.close();
+  }
+}
+
+async function readKey(flag: string | undefined): Promise<string> {
+  if (flag === undefined) {
+    throw new CliError("--key is required (use --key - to read it from standard input)", 2);
+  }
+  if (flag !== "-") return flag;
+  const text = await new Response(Deno.stdin.readable).text();
+  const key = text.trim();
+  if (!key) throw new CliError("no key on standard input", 2);
+  return key;
+}
+
+/** Runs `accounts`. */
+export async function accountsCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseFlags(args, {
+    ...CONFIG_FLAGS,
+    provider: { type: "string" },
+    name: { type: "string" },
+    key: { type: "string" },
+    weight: { type: "string" },
+    priority: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const [sub, ref] = positionals;
+  if (values.help || !sub) {
+    console.log(ACCOUNTS_HELP);
+    if (!sub && !values.help) throw new CliError("missing subcommand", 2);
+    return;
+  }
+  switch (sub) {
+    case "list":
+      return await withGateway(values, (gateway) => {
+        const now = Date.now();
+        const rows = gateway.accounts().map((a) => ({
+          id: a.id,
+          status: a.status(now),
+          source: a.spec.source,
+          key: maskSecret(a.spec.credential),
+          cooldown: Object.values(a.state.cooldowns).filter((c) => c.until > now)
+            .map((c) => shortDuration((c.until - now) / 1000)).join(",") || "-",
+          requests: gateway.usage.get(a.id).requests,
+        }));
+        if (values.json) console.log(JSON.stringify(rows, null, 2));
+        else if (!rows.length) {
+          console.log(
+            "No accounts. Add one with: ccgate accounts add --provider anthropic --name NAME --key -",
+          );
+        } else {
+          console.log(
+            renderTable(
+              ["ACCOUNT", "STATUS", "SOURCE", "KEY", "COOLDOWN", "REQUESTS"],
+              rows.map((r) => [r.id, r.status, r.source, r.key, r.cooldown, r.requests]),
+            ).trimEnd(),
+          );
+        }
+        return Promise.resolve();
+      });
+    case "add": {
+      const name = values.name ?? ref;
+      if (!name) throw new CliError("--name is required", 2);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(name)) {
+        throw new CliError(`account name "${name}": use letters, digits, '.', '_', '@' and '-'`, 2);
+      }
+      const provider = values.provider ?? "anthropic";
+      const apiKey = await readKey(values.key);
+      return await withGateway(values, async (gateway, kv) => {
+        const configured = gateway.config.providers.find((p) => p.name === provider);
+        if (!configured && provider !== "anthropic" && !(provider in PRESETS)) {
+          throw new CliError(
+            `unknown provider "${provider}": use anthropic, a preset (${
+              Object.keys(PRESETS).join(", ")
+            }) or a provider from the config`,
+            2,
+          );
+        }
+        if (
+          configured && configured.type !== "anthropic" &&
+          configured.type !== "anthropic-compatible"
+        ) {
+          throw new CliError(
+            `provider "${provider}" is of type ${configured.type}; API-key accounts need an Anthropic-format provider`,
+            2,
+          );
+        }
+        const record: StoredAccount = {
+          provider,
+          name,
+          apiKey,
+          weight: values.weight ? Number(values.weight) : undefined,
+          priority: values.priority ? Number(values.priority) : undefined,
+          addedAt: Date.now(),
+        };
+        await withKvRetry(() => kv.set(storedAccountKey(provider, name), record));
+        console.log(`added ${provider}/${name} (${maskSecret(apiKey)})`);
+      });
+    }
+    case "remove": {
+      if (!ref) throw new CliError("which account? ccgate accounts remove NAME", 2);
+      return await withGateway(values, async (gateway, kv) => {
+        const [p, n] = ref.includes("/") ? ref.split("/", 2) : [values.provider, ref];
+        const match = gateway.storedAccounts.filter((s) =>
+          s.name === n && (!p || s.provider === p)
+        );
+        if (match.length === 0) {
+          throw new CliError(
+            `no stored account "${ref}" (accounts from config or environment are edited there)`,
+          );
+        }
+        if (match.length > 1) throw new CliError(`"${ref}" is ambiguous: use provider/name`);
+        await withKvRetry(() => kv.delete(storedAccountKey(match[0].provider, match[0].name)));
+        console.log(`removed ${match[0].provider}/${match[0].name}`);
+      });
+    }
+    case "enable":
+    case "disable": {
+      if (!ref) throw new CliError(`which account? ccgate accounts ${sub} NAME`, 2);
+      return await withGateway(values, async (gateway) => {
+        const account = gateway.findAccount(ref);
+        if (!account) throw new CliError(`no account "${ref}"`);
+        account.setEnabled(sub === "enable");
+        await gateway.sync?.flush();
+        console.log(`${sub}d ${account.id}`);
+      });
+    }
+    case "verify":
+      return await withGateway(values, async (gateway) => {
+        const targets = [...gateway.generation.providers.values()].flatMap((p) =>
+          p.pool.accounts.filter((a) => !ref || a.id === ref || a.name === ref).map((a) => ({
+            p,
+            a,
+          }))
+        );
+        if (ref && !targets.length) throw new CliError(`no account "${ref}"`);
+        const results = await Promise.all(
+          targets.map(async ({ p, a }) => ({ id: a.id, ...(await p.verify(a)) })),
+        );
+        if (values.json) console.log(JSON.stringify(results, null, 2));
+        else {
+          console.log(
+            renderTable(
+              ["ACCOUNT", "RESULT", "STATUS", "DETAIL"],
+              results.map((r) => [r.id, r.ok ? "ok" : "FAILED", r.status ?? "-", r.detail]),
+            ).trimEnd(),
+          );
+        }
+        if (results.some((r) => !r.ok)) {
+          throw new CliError("some credentials failed verification", 1);
+        }
+      });
+    default:
+      throw new CliError(`unknown subcommand "accounts ${sub}" (see ccgate accounts --help)`, 2);
+  }
+}

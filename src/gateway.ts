@@ -1,0 +1,99 @@
+/**
+ * The running gateway's state: config generation (providers + router), the account state
+ * table, usage, and the KV sync. A reload swaps the generation and keeps the table, so
+ * rotation, sticky sessions and cooldowns survive config edits.
+ * @module
+ */
+import type { Config } from "./config/schema.ts";
+import { logger } from "./observability/log.ts";
+import { UsageBook } from "./observability/usage.ts";
+import type { Account } from "./pool/account.ts";
+import { StateTable } from "./pool/state_table.ts";
+import { buildProviders, type ProviderMap, type StoredAccount } from "./providers/registry.ts";
+import type { DispatchContext } from "./routing/dispatch.ts";
+import { Router } from "./routing/router.ts";
+import { StateSync } from "./store/state_sync.ts";
+
+/** One config generation. */
+export interface Generation extends DispatchContext {
+  /** Providers by name. */
+  providers: ProviderMap;
+}
+
+/** The gateway runtime. */
+export class Gateway {
+  /** Account states (outlive generations). */
+  readonly table = new StateTable();
+  /** Usage counters. */
+  readonly usage = new UsageBook();
+  /** The KV (undefined in pure in-memory use). */
+  readonly kv?: Deno.Kv;
+  /** Background KV sync. */
+  readonly sync?: StateSync;
+  /** When the gateway started (epoch ms). */
+  readonly startedAt = Date.now();
+  #generation: Generation;
+  #stored: StoredAccount[] = [];
+
+  /** @param kv Open KV; state is loaded by {@link Gateway.start}. */
+  constructor(config: Config, kv?: Deno.Kv) {
+    this.kv = kv;
+    if (kv) this.sync = new StateSync(kv, this.table, this.usage);
+    this.#generation = this.#build(config);
+  }
+
+  /** Loads persisted state and stored accounts, then (unless `sync` is false) starts syncing. */
+  async start(sync = true): Promise<void> {
+    if (!this.sync) return;
+    await this.sync.load();
+    this.#stored = await this.sync.primeAccounts();
+    this.#generation = this.#build(this.#generation.config);
+    if (!sync) return;
+    this.sync.start(this.#generation.config.state.syncIntervalMs, (accounts) => {
+      this.#stored = accounts;
+      this.#generation = this.#build(this.#generation.config);
+      logger.info("stored accounts changed; pools rebuilt", { accounts: accounts.length });
+    });
+  }
+
+  /** Stops syncing and writes pending state. */
+  async stop(): Promise<void> {
+    await this.sync?.stop();
+  }
+
+  /** Stored accounts (added with `ccgate accounts add`). */
+  get storedAccounts(): readonly StoredAccount[] {
+    return this.#stored;
+  }
+
+  /** The current generation. */
+  get generation(): Generation {
+    return this.#generation;
+  }
+
+  /** The current config. */
+  get config(): Config {
+    return this.#generation.config;
+  }
+
+  /** Applies a new config, keeping account state. */
+  reload(config: Config): void {
+    this.#generation = this.#build(config);
+  }
+
+  /** Every account of every provider. */
+  accounts(): Account[] {
+    return [...this.#generation.providers.values()].flatMap((p) => [...p.pool.accounts]);
+  }
+
+  /** Finds an account by `name` or `provider/name`. */
+  findAccount(ref: string): Account | undefined {
+    const all = this.accounts();
+    return all.find((a) => a.id === ref) ?? all.find((a) => a.name === ref);
+  }
+
+  #build(config: Config): Generation {
+    const providers = buildProviders(config, this.#stored, this.table);
+    return { config, providers, router: new Router(config, providers), usage: this.usage };
+  }
+}

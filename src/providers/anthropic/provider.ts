@@ -1,0 +1,107 @@
+/**
+ * Provider `anthropic`: Anthropic's API with API keys (`x-api-key`). It is also the base of
+ * every Anthropic-format upstream: `anthropic-compatible` reuses it with a preset and cleaning.
+ * @module
+ */
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Account } from "../../pool/account.ts";
+import type { Pool } from "../../pool/pool.ts";
+import type { Endpoint } from "../../routing/call.ts";
+import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
+import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
+import { mapModel } from "../shared/model_map.ts";
+import { type BodyCleaner, buildBody, buildHeaders, upstreamUrl } from "./request.ts";
+import { applyAuth } from "./request.ts";
+
+/** Anthropic's API. */
+export const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+/** An upstream that speaks the Anthropic Messages API. */
+export class AnthropicWireProvider implements Provider {
+  /** @inheritdoc */
+  readonly name: string;
+  /** @inheritdoc */
+  readonly config: ProviderConfig;
+  /** @inheritdoc */
+  readonly pool: Pool;
+  readonly #ctx: ProviderContext;
+  readonly #baseUrl: string;
+  readonly #clean?: BodyCleaner;
+
+  /** @param clean Per-provider body cleaning (anthropic-compatible upstreams). */
+  constructor(config: ProviderConfig, pool: Pool, ctx: ProviderContext, clean?: BodyCleaner) {
+    this.name = config.name;
+    this.config = config;
+    this.pool = pool;
+    this.#ctx = ctx;
+    this.#baseUrl = config.baseUrl ?? ANTHROPIC_BASE_URL;
+    this.#clean = clean;
+  }
+
+  /** The upstream base URL. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /** @inheritdoc */
+  mapModel(model: string): string {
+    return mapModel(this.config.models, model) ?? model;
+  }
+
+  /** @inheritdoc */
+  supports(_endpoint: Endpoint): boolean {
+    return true;
+  }
+
+  /** @inheritdoc */
+  send(attempt: Attempt): Promise<UpstreamResponse> {
+    const { call } = attempt;
+    const url = upstreamUrl(this.#baseUrl, call.endpoint, call.search);
+    const headers = buildHeaders(attempt, this.config, this.#ctx);
+    const body = buildBody(attempt, this.#ctx, this.#clean);
+    const timeout = call.stream || call.endpoint === "count_tokens"
+      ? this.#ctx.timeouts.connectMs
+      : this.#ctx.timeouts.requestMs;
+    return fetchUpstream(url, { method: "POST", headers, body }, {
+      clientSignal: call.signal,
+      headersTimeoutMs: timeout,
+    });
+  }
+
+  /** @inheritdoc */
+  async verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
+    // GET /v1/models checks the key without spending tokens.
+    const headers = new Headers({ "anthropic-version": "2023-06-01" });
+    for (const [k, v] of Object.entries(this.config.headers)) headers.set(k, v);
+    applyAuth(headers, this.config.authHeader, account.spec.credential);
+    const base = this.#baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
+    try {
+      const res = await fetch(`${base}/v1/models?limit=1`, {
+        headers,
+        signal: signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
+      });
+      await res.body?.cancel();
+      if (res.ok) return { ok: true, status: res.status, detail: "credential accepted" };
+      if (res.status === 401 || res.status === 403) {
+        return { ok: false, status: res.status, detail: "credential rejected" };
+      }
+      if (res.status === 404) {
+        return {
+          ok: true,
+          status: res.status,
+          detail: "upstream has no /v1/models; credential not rejected",
+        };
+      }
+      return { ok: false, status: res.status, detail: `upstream answered ${res.status}` };
+    } catch (error) {
+      return { ok: false, detail: `cannot reach upstream: ${(error as Error).message}` };
+    }
+  }
+
+  /** @inheritdoc */
+  models(): string[] {
+    return this.config.modelList.length
+      ? this.config.modelList
+      : [...new Set(Object.values(this.config.models))];
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Builds the upstream request for an Anthropic-format upstream. The client's body bytes are
+ * forwarded as they are unless something must change (model mapping, a token clamp,
+ * per-provider cleaning); only then is the body re-serialised.
+ * @module
+ */
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Attempt, ProviderContext } from "../provider.ts";
+import { forwardableRequestHeaders, stripBetas } from "../shared/headers.ts";
+
+/** Rewrites a body copy for one upstream; returns true when it changed anything. */
+export type BodyCleaner = (body: Record<string, unknown>) => boolean;
+
+/** The upstream URL for an endpoint: base URL + Anthropic path + the client's query. */
+export function upstreamUrl(
+  baseUrl: string,
+  endpoint: "messages" | "count_tokens",
+  search: string,
+): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  const path = endpoint === "messages" ? "/v1/messages" : "/v1/messages/count_tokens";
+  // Base URLs written with /v1 (a common mistake) must not become /v1/v1/messages.
+  return (base.endsWith("/v1") ? base.slice(0, -3) : base) + path + search;
+}
+
+/** Applies the auth header style with the account's credential. */
+export function applyAuth(
+  headers: Headers,
+  style: ProviderConfig["authHeader"],
+  credential: string,
+): void {
+  if (style === "bearer" || style === "both") headers.set("authorization", `Bearer ${credential}`);
+  if (style === "x-api-key" || style === "both" || style === undefined) {
+    headers.set("x-api-key", credential);
+  }
+}
+
+/** Upstream request headers for one attempt. */
+export function buildHeaders(
+  attempt: Attempt,
+  config: ProviderConfig,
+  ctx: ProviderContext,
+): Headers {
+  const headers = forwardableRequestHeaders(attempt.call.headers);
+  if (!headers.has("anthropic-version")) headers.set("anthropic-version", "2023-06-01");
+  headers.set("content-type", "application/json");
+  for (const [k, v] of Object.entries(ctx.customHeaders)) headers.set(k, v);
+  for (const [k, v] of Object.entries(config.headers)) headers.set(k, v);
+  stripBetas(headers, config.stripBetas);
+  applyAuth(headers, config.authHeader, attempt.account.spec.credential);
+  return headers;
+}
+
+/** The upstream body: the original bytes, or a rewritten copy when something must change. */
+export function buildBody(
+  attempt: Attempt,
+  ctx: ProviderContext,
+  clean?: BodyCleaner,
+): Uint8Array<ArrayBuffer> | string {
+  const { call, model } = attempt;
+  let copy: Record<string, unknown> | undefined;
+  const edit = () => (copy ??= { ...call.body });
+  if (model !== call.model) edit().model = model;
+  const maxTokens = call.body.max_tokens;
+  if (typeof maxTokens === "number" && call.endpoint === "messages") {
+    const clamped = Math.max(Math.min(maxTokens, ctx.tokens.max ?? Infinity), ctx.tokens.min ?? 0);
+    if (clamped !== maxTokens) edit().max_tokens = clamped;
+  }
+  if (clean) {
+    const candidate = copy ?? { ...call.body };
+    if (clean(candidate)) copy = candidate;
+  }
+  return copy ? JSON.stringify(copy) : call.raw;
+}

@@ -1,0 +1,140 @@
+/**
+ * Builds providers and their pools from config plus the accounts stored in KV. Rebuilt on every
+ * config reload; account state lives in the state table, so a rebuild keeps it.
+ * @module
+ */
+import type { Config, ProviderConfig } from "../config/schema.ts";
+import { logger } from "../observability/log.ts";
+import { Account, type AccountSpec } from "../pool/account.ts";
+import { emptyState } from "../pool/account_state.ts";
+import { Pool } from "../pool/pool.ts";
+import type { StateTable } from "../pool/state_table.ts";
+import { fingerprint } from "../util/secret.ts";
+import { AnthropicWireProvider } from "./anthropic/provider.ts";
+import { createAnthropicCompatibleProvider } from "./anthropic_compatible/provider.ts";
+import { applyPreset, PRESETS } from "./anthropic_compatible/presets.ts";
+import type { Provider, ProviderContext } from "./provider.ts";
+
+/** An API-key account stored in KV by `ccgate accounts add`. */
+export interface StoredAccount {
+  /** Provider name (a configured provider, `anthropic`, or a preset name). */
+  provider: string;
+  /** Account name. */
+  name: string;
+  /** The credential. */
+  apiKey: string;
+  /** Priority-strategy weight. */
+  weight?: number;
+  /** Priority (lower first). */
+  priority?: number;
+  /** When it was added (epoch ms). */
+  addedAt: number;
+}
+
+/** Provider types this build can serve; the others arrive with later features. */
+const IMPLEMENTED = new Set(["anthropic", "anthropic-compatible"]);
+const warned = new Set<string>();
+
+/** Providers by name, in config order. */
+export type ProviderMap = Map<string, Provider>;
+
+function implicitProvider(name: string): ProviderConfig | undefined {
+  const base = {
+    strategy: "round-robin" as const,
+    accounts: [],
+    models: {},
+    modelList: [],
+    headers: {},
+    enabled: true,
+  };
+  if (name === "anthropic") return { ...base, name, type: "anthropic" };
+  if (name in PRESETS) {
+    return {
+      ...base,
+      name,
+      type: "anthropic-compatible",
+      preset: name as ProviderConfig["preset"],
+    };
+  }
+  return undefined;
+}
+
+/** Builds every enabled, implemented provider. */
+export function buildProviders(
+  config: Config,
+  stored: StoredAccount[],
+  table: StateTable,
+): ProviderMap {
+  const ctx: ProviderContext = {
+    timeouts: config.timeouts,
+    customHeaders: config.customHeaders,
+    tokens: config.tokens,
+  };
+  const configs = [...config.providers];
+  for (const s of stored) {
+    if (!configs.some((p) => p.name === s.provider)) {
+      const implicit = implicitProvider(s.provider);
+      if (implicit) configs.push(implicit);
+    }
+  }
+  const providers: ProviderMap = new Map();
+  for (const raw of configs) {
+    if (!raw.enabled) continue;
+    if (!IMPLEMENTED.has(raw.type)) {
+      if (!warned.has(raw.name)) {
+        warned.add(raw.name);
+        logger.warn("provider type not available in this version; skipped", {
+          provider: raw.name,
+          type: raw.type,
+        });
+      }
+      continue;
+    }
+    const pc = applyPreset(raw);
+    const specs: AccountSpec[] = pc.accounts.filter((a) => a.apiKey).map((a) => ({
+      provider: pc.name,
+      name: a.name,
+      credential: a.apiKey!,
+      weight: a.weight,
+      priority: a.priority,
+      enabled: a.enabled,
+      source: "config",
+    }));
+    for (const s of stored) {
+      if (s.provider !== pc.name || specs.some((a) => a.name === s.name)) continue;
+      specs.push({
+        provider: pc.name,
+        name: s.name,
+        credential: s.apiKey,
+        weight: s.weight ?? 1,
+        priority: s.priority ?? 0,
+        enabled: true,
+        source: "kv",
+      });
+    }
+    const accounts = specs.map((spec) => {
+      const account = new Account(spec, table, config.circuit);
+      // State belongs to a credential: a new key under an old name starts clean.
+      const fp = fingerprint(spec.credential);
+      const state = account.state;
+      if (state.fingerprint !== fp) {
+        if (state.fingerprint !== undefined) {
+          table.replace(account.id, { ...emptyState(), fingerprint: fp });
+        } else state.fingerprint = fp;
+      }
+      return account;
+    });
+    const pool = new Pool(
+      pc.name,
+      pc.strategy,
+      accounts,
+      table.pool(pc.name),
+      config.failover.stickyTtlMs,
+    );
+    const provider = pc.type === "anthropic"
+      ? new AnthropicWireProvider(pc, pool, ctx)
+      : createAnthropicCompatibleProvider(pc, pool, ctx);
+    providers.set(pc.name, provider);
+  }
+  return providers;
+}

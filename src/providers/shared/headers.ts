@@ -1,0 +1,70 @@
+/**
+ * Which headers cross the gateway, in each direction.
+ * @module
+ */
+
+// Hop-by-hop headers, the client's credentials and the gateway's own control headers never
+// reach the upstream; accept-encoding is left to fetch so it can decompress.
+const DROP_REQUEST = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "content-length",
+  "accept-encoding",
+  "x-api-key",
+  "authorization",
+  "cookie",
+  "x-account-name",
+  "x-ccgate-profile",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-real-ip",
+]);
+
+// fetch has already decoded the body, so length and encoding no longer describe it.
+const DROP_RESPONSE = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "content-encoding",
+  "set-cookie",
+  "alt-svc",
+  "strict-transport-security",
+]);
+
+/** The client's headers that may go upstream. */
+export function forwardableRequestHeaders(client: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of client) if (!DROP_REQUEST.has(name)) out.set(name, value);
+  return out;
+}
+
+/** The upstream's response headers that may go back to the client. */
+export function forwardableResponseHeaders(upstream: Headers): Headers {
+  const out = new Headers();
+  for (const [name, value] of upstream) if (!DROP_RESPONSE.has(name)) out.set(name, value);
+  return out;
+}
+
+/** Removes betas from a comma-separated `anthropic-beta` header; `true` removes the header. */
+export function stripBetas(headers: Headers, strip: true | readonly string[] | undefined): void {
+  if (!strip) return;
+  const value = headers.get("anthropic-beta");
+  if (value === null) return;
+  if (strip === true) {
+    headers.delete("anthropic-beta");
+    return;
+  }
+  const kept = value.split(",").map((b) => b.trim()).filter((b) => b && !strip.includes(b));
+  if (kept.length) headers.set("anthropic-beta", kept.join(","));
+  else headers.delete("anthropic-beta");
+}

@@ -1,0 +1,50 @@
+/**
+ * The request as a front door hands it to routing: the original bytes (forwarded untouched when
+ * nothing must change), the few fields routing reads, and the client's context.
+ * @module
+ */
+
+/** Anthropic endpoints the gateway forwards. */
+export type Endpoint = "messages" | "count_tokens";
+
+/** One inbound Messages-API call. */
+export interface MessagesCall {
+  /** Gateway request id (also logged). */
+  id: string;
+  /** Which endpoint. */
+  endpoint: Endpoint;
+  /** The body exactly as received. */
+  raw: Uint8Array<ArrayBuffer>;
+  /** The parsed body; never mutated (each attempt copies what it changes). */
+  body: Record<string, unknown>;
+  /** The model the client asked for. */
+  model: string;
+  /** `stream: true`. */
+  stream: boolean;
+  /** Claude Code session id (header, or `session_id` inside `metadata.user_id`). */
+  sessionId?: string;
+  /** Client headers. */
+  headers: Headers;
+  /** The query string including `?` (Claude Code sends `?beta=true`), or "". */
+  search: string;
+  /** Fires when the client goes away. */
+  signal: AbortSignal;
+  /** `X-Account-Name`: only this account may serve. */
+  pinnedAccount?: string;
+  /** Profile from a `/p/{profile}` prefix. */
+  profile?: string;
+  /** When the gateway received it (performance.now()). */
+  startedAt: number;
+}
+
+/** Token usage as Anthropic reports it (all optional: streams report in parts). */
+export interface Usage {
+  /** Uncached input tokens. */
+  input_tokens?: number;
+  /** Output tokens (cumulative in streams). */
+  output_tokens?: number;
+  /** Tokens written to the prompt cache. */
+  cache_creation_input_tokens?: number;
+  /** Tokens read from the prompt cache. */
+  cache_read_input_tokens?: number;
+}

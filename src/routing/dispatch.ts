@@ -1,0 +1,399 @@
+/**
+ * The failover loop. A call walks its chains (model → providers → accounts) until an upstream
+ * serves it. 429, 529, 5xx, timeouts and connection errors move to the next account, then the
+ * next provider, then the fallback model; client errors return as they are. When every account
+ * is cooling down, a reset within `maxWaitMs` is waited for; otherwise the client gets a 429
+ * whose `retry-after` is the soonest reset.
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import { logger } from "../observability/log.ts";
+import type { UsageBook } from "../observability/usage.ts";
+import type { Account } from "../pool/account.ts";
+import { cooldownUntil } from "../pool/rate_limit_reset.ts";
+import { anthropicError } from "../protocol/anthropic_error.ts";
+import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
+import { readAll, relay } from "../upstream/relay.ts";
+import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
+import { errorMessageOf, type Verdict, verdictFor } from "../upstream/outcome.ts";
+import type { MessagesCall, Usage } from "./call.ts";
+import type { Chain, Router, Target } from "./router.ts";
+
+/** What the loop needs from the running gateway (one config generation). */
+export interface DispatchContext {
+  /** Current config. */
+  config: Config;
+  /** Current router. */
+  router: Router;
+  /** Usage counters. */
+  usage: UsageBook;
+}
+
+/** The request log line, filled as the call proceeds and written once. */
+interface RequestRecord {
+  id: string;
+  route: string;
+  model: string;
+  stream: boolean;
+  provider?: string;
+  account?: string;
+  upstream_model?: string;
+  status?: number;
+  upstream_status?: number;
+  attempts: number;
+  failovers: string[];
+  waited_ms?: number;
+  latency_ms?: number;
+  ttfb_ms?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_tokens?: number;
+  cache_write_tokens?: number;
+  error?: string;
+}
+
+function writeRecord(record: RequestRecord, startedAt: number): void {
+  record.latency_ms = Math.round((performance.now() - startedAt) * 10) / 10;
+  const level = record.status !== undefined && record.status >= 500 ? "warn" : "info";
+  const fields: Record<string, unknown> = { ...record };
+  if (!record.failovers.length) delete fields.failovers;
+  logger[level]("request", fields);
+}
+
+/** A failed attempt that the loop moves past. */
+interface Failure {
+  verdict: Verdict;
+  message: string;
+  status?: number;
+  body?: Uint8Array<ArrayBuffer>;
+  headers?: Headers;
+}
+
+type AttemptResult = { response: Response } | { failure: Failure };
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+const clientGone = () => new Response(null, { status: 499 });
+
+/** Serves one call through the chains of its plan. */
+export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promise<Response> {
+  const record: RequestRecord = {
+    id: call.id,
+    route: call.profile ? `/p/${call.profile}/${call.endpoint}` : call.endpoint,
+    model: call.model,
+    stream: call.stream,
+    attempts: 0,
+    failovers: [],
+  };
+  const plan = ctx.router.plan(call.model, call.profile);
+  if (!plan.ok) {
+    record.status = plan.status;
+    record.error = plan.message;
+    writeRecord(record, call.startedAt);
+    return anthropicError(plan.status, plan.message, { requestId: call.id });
+  }
+  const { failover } = ctx.config;
+  const waitUntil = Date.now() + failover.maxWaitMs;
+  let last: Failure | undefined;
+
+  if (call.pinnedAccount && !findPinned(plan.chains, call.pinnedAccount)) {
+    record.status = 400;
+    record.error = "unknown pinned account";
+    writeRecord(record, call.startedAt);
+    return anthropicError(
+      400,
+      `X-Account-Name "${call.pinnedAccount}" names no account that serves model "${call.model}"`,
+      {
+        requestId: call.id,
+      },
+    );
+  }
+
+  while (true) {
+    const tried = new Set<string>();
+    const attemptsBefore = record.attempts;
+    for (const chain of plan.chains) {
+      for (const target of chain.targets) {
+        if (!target.provider.supports(call.endpoint)) continue;
+        while (record.attempts < failover.maxAttempts) {
+          const account = pick(call, target, tried);
+          if (!account) break;
+          tried.add(account.id);
+          record.attempts++;
+          const result = await attempt(call, target, account, ctx, record);
+          if ("response" in result) return result.response;
+          last = result.failure;
+          record.failovers.push(`${account.id}:${result.failure.status ?? result.failure.verdict}`);
+          if (call.signal.aborted) return clientGone();
+        }
+      }
+    }
+    if (call.signal.aborted) return clientGone();
+    const now = Date.now();
+    const soonest = soonestReset(plan.chains, call, now);
+    const stalled = record.attempts === attemptsBefore && soonest !== undefined && soonest <= now;
+    if (
+      !stalled && soonest !== undefined && soonest <= waitUntil &&
+      record.attempts < failover.maxAttempts
+    ) {
+      // Every account is cooling down but one comes back soon: wait rather than fail.
+      const wait = Math.max(soonest - now, 50);
+      record.waited_ms = (record.waited_ms ?? 0) + wait;
+      await sleep(wait, call.signal);
+      if (call.signal.aborted) return clientGone();
+      continue;
+    }
+    return exhausted(call, plan.chains, last, soonest, record);
+  }
+}
+
+function findPinned(chains: Chain[], name: string): boolean {
+  return chains.some((c) => c.targets.some((t) => t.provider.pool.get(name)));
+}
+
+function pick(call: MessagesCall, target: Target, tried: Set<string>): Account | undefined {
+  const pool = target.provider.pool;
+  const now = Date.now();
+  if (call.pinnedAccount) {
+    const account = pool.get(call.pinnedAccount);
+    return account && !tried.has(account.id) && !account.unavailable(target.model, now)
+      ? account
+      : undefined;
+  }
+  const { ready } = pool.candidates(target.model, { sessionId: call.sessionId }, now);
+  return ready.find((a) => !tried.has(a.id));
+}
+
+function soonestReset(chains: Chain[], call: MessagesCall, now: number): number | undefined {
+  let soonest: number | undefined;
+  for (const chain of chains) {
+    for (const target of chain.targets) {
+      if (!target.provider.supports(call.endpoint)) continue;
+      for (const account of target.provider.pool.accounts) {
+        if (call.pinnedAccount && account.name !== call.pinnedAccount) continue;
+        const blocked = account.unavailable(target.model, now);
+        if (!blocked) return now; // became available (e.g. a reset passed during the round)
+        if (blocked.until !== undefined) soonest = Math.min(soonest ?? Infinity, blocked.until);
+      }
+    }
+  }
+  return soonest;
+}
+
+async function attempt(
+  call: MessagesCall,
+  target: Target,
+  account: Account,
+  ctx: DispatchContext,
+  record: RequestRecord,
+): Promise<AttemptResult> {
+  const provider = target.provider;
+  const end = account.begin(Date.now());
+  record.provider = provider.name;
+  record.account = account.name;
+  record.upstream_model = target.model;
+  let up;
+  try {
+    up = await provider.send({ call, account, model: target.model });
+  } catch (error) {
+    end();
+    const failure = error instanceof UpstreamFailure
+      ? error
+      : new UpstreamFailure("network", String(error));
+    if (failure.kind === "aborted") return { response: clientGone() };
+    account.failed(Date.now());
+    logger.debug("upstream attempt failed", {
+      id: call.id,
+      provider: provider.name,
+      account: account.name,
+      error: failure.message,
+    });
+    return { failure: { verdict: "server_error", message: `${failure.kind}: ${failure.message}` } };
+  }
+  const status = up.response.status;
+  record.upstream_status = status;
+  const verdict = verdictFor(status);
+  if (verdict === "ok") {
+    const result = await relay(up, {
+      readMs: ctx.config.timeouts.readMs,
+      startedAt: call.startedAt,
+      headers: {
+        "x-ccgate-provider": provider.name,
+        "x-ccgate-account": account.name,
+        "x-ccgate-request-id": call.id,
+      },
+      onFinish: (r) => {
+        end();
+        record.status = status;
+        recordUsage(record, r.usage);
+        if (r.ttfbMs !== undefined) record.ttfb_ms = Math.round(r.ttfbMs * 10) / 10;
+        if (r.error) record.error = r.error;
+        ctx.usage.record(account.id, r.usage, !!r.error && !r.cancelled);
+        writeRecord(record, call.startedAt);
+      },
+    });
+    if ("response" in result) {
+      account.succeeded();
+      provider.pool.bind({ sessionId: call.sessionId }, account, Date.now());
+      if (!result.response.headers.has("request-id")) {
+        result.response.headers.set("request-id", call.id);
+      }
+      return result;
+    }
+    end();
+    if (call.signal.aborted) return { response: clientGone() };
+    applyVerdict(
+      account,
+      target,
+      result.failure.verdict,
+      new Headers(),
+      ctx,
+      result.failure.message,
+    );
+    return {
+      failure: { verdict: result.failure.verdict, message: result.failure.message, status },
+    };
+  }
+
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = up.response.body ? await readAll(up, ctx.config.timeouts.readMs) : new Uint8Array();
+  } catch (error) {
+    body = new TextEncoder().encode(
+      `{"type":"error","error":{"type":"api_error","message":"${
+        String(error).replace(/"/g, "'")
+      }"}}`,
+    );
+  } finally {
+    end();
+  }
+  const message = errorMessageOf(new TextDecoder().decode(body));
+  if (verdict === "client_error") {
+    record.status = status;
+    record.error = message;
+    writeRecord(record, call.startedAt);
+    const headers = forwardableResponseHeaders(up.response.headers);
+    headers.set("x-ccgate-provider", provider.name);
+    headers.set("x-ccgate-account", account.name);
+    return { response: new Response(body, { status, headers }) };
+  }
+  applyVerdict(account, target, verdict, up.response.headers, ctx, `${status} ${message}`);
+  return { failure: { verdict, message, status, body, headers: up.response.headers } };
+}
+
+function applyVerdict(
+  account: Account,
+  target: Target,
+  verdict: Verdict,
+  headers: Headers,
+  ctx: DispatchContext,
+  message: string,
+): void {
+  const now = Date.now();
+  switch (verdict) {
+    case "rate_limited": {
+      const { until, announced } = cooldownUntil(headers, now, {
+        defaultMs: ctx.config.failover.defaultCooldownMs,
+        maxMs: ctx.config.failover.maxCooldownMs,
+      });
+      const seconds = Math.ceil((until - now) / 1000);
+      account.rateLimited(
+        target.model,
+        until,
+        `429 ${announced ? "reset announced" : "default cooldown"} ${seconds}s`,
+      );
+      logger.info("account rate limited", {
+        account: account.id,
+        model: target.model,
+        cooldown_s: seconds,
+      });
+      return;
+    }
+    case "auth_error":
+      account.authFailed(message);
+      logger.warn("account credential rejected", { account: account.id, reason: message });
+      return;
+    case "server_error":
+      account.failed(now);
+      return;
+  }
+}
+
+function recordUsage(record: RequestRecord, usage: Usage): void {
+  record.input_tokens = usage.input_tokens;
+  record.output_tokens = usage.output_tokens;
+  record.cache_read_tokens = usage.cache_read_input_tokens || undefined;
+  record.cache_write_tokens = usage.cache_creation_input_tokens || undefined;
+}
+
+function exhausted(
+  call: MessagesCall,
+  chains: Chain[],
+  last: Failure | undefined,
+  soonest: number | undefined,
+  record: RequestRecord,
+): Response {
+  const now = Date.now();
+  const accounts = chains.flatMap((c) =>
+    c.targets.map((t) => ({ t, accounts: t.provider.pool.accounts }))
+  );
+  const counts: Record<string, number> = {};
+  for (const { t, accounts: list } of accounts) {
+    for (const a of list) {
+      if (call.pinnedAccount && a.name !== call.pinnedAccount) continue;
+      const status = a.unavailable(t.model, now)?.status ?? "available";
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+  }
+  const summary = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ");
+  let response: Response;
+  if (soonest !== undefined && (!last || last.verdict === "rate_limited" || counts.rate_limited)) {
+    const seconds = Math.max(1, Math.ceil((soonest - now) / 1000));
+    response = anthropicError(
+      429,
+      `All upstream accounts for ${call.model} are rate limited (${summary}); the soonest resets in ${seconds}s`,
+      {
+        requestId: call.id,
+        headers: {
+          "retry-after": String(seconds),
+          "x-should-retry": seconds <= 60 ? "true" : "false",
+        },
+      },
+    );
+  } else if (last?.status && last.body && last.verdict === "server_error") {
+    // Every target failed the same transient way: pass the last upstream answer on.
+    const headers = forwardableResponseHeaders(last.headers ?? new Headers());
+    response = new Response(last.body, { status: last.status, headers });
+  } else if (last) {
+    response = anthropicError(
+      502,
+      `No upstream account could serve ${call.model} (${summary}); last error: ${last.message}`,
+      {
+        requestId: call.id,
+      },
+    );
+  } else {
+    response = anthropicError(
+      503,
+      `No upstream account is available for ${call.model} (${summary})`,
+      {
+        requestId: call.id,
+        type: "api_error",
+      },
+    );
+  }
+  record.status = response.status;
+  record.error = last?.message ?? summary;
+  writeRecord(record, call.startedAt);
+  return response;
+}

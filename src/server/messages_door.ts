@@ -1,0 +1,81 @@
+/**
+ * The Anthropic front door for `POST /v1/messages` and `/v1/messages/count_tokens`: read the
+ * body within the limit, check its top level, and hand a {@link MessagesCall} to routing.
+ * @module
+ */
+import type { Gateway } from "../gateway.ts";
+import { anthropicError } from "../protocol/anthropic_error.ts";
+import {
+  CountTokensRequestHead,
+  describeIssues,
+  MessagesRequestHead,
+  sessionIdFromUserId,
+} from "../protocol/anthropic_request.ts";
+import type { Endpoint, MessagesCall } from "../routing/call.ts";
+import { dispatch } from "../routing/dispatch.ts";
+import { logger } from "../observability/log.ts";
+import { BodyTooLarge, readBody } from "./body.ts";
+
+const decoder = new TextDecoder();
+
+/** A new gateway request id. */
+export function newRequestId(): string {
+  return `ccg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+}
+
+/** Serves one Messages-API request. */
+export async function handleMessages(
+  gateway: Gateway,
+  request: Request,
+  endpoint: Endpoint,
+  profile?: string,
+): Promise<Response> {
+  const startedAt = performance.now();
+  const gen = gateway.generation;
+  const id = newRequestId();
+  const reject = (status: number, message: string) => {
+    logger.info("request rejected", { id, route: endpoint, status, error: message });
+    return anthropicError(status, message, { requestId: id });
+  };
+
+  let raw: Uint8Array<ArrayBuffer>;
+  try {
+    raw = await readBody(request, gen.config.server.bodyLimit);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return reject(413, error.message);
+    return reject(400, `cannot read request body: ${(error as Error).message}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(decoder.decode(raw));
+  } catch (error) {
+    return reject(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return reject(400, "request body must be a JSON object");
+  }
+  const schema = endpoint === "messages" ? MessagesRequestHead : CountTokensRequestHead;
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return reject(400, describeIssues(parsed.error));
+
+  const record = body as Record<string, unknown>;
+  const metadata = record.metadata as { user_id?: string } | undefined;
+  const url = new URL(request.url);
+  const call: MessagesCall = {
+    id,
+    endpoint,
+    raw,
+    body: record,
+    model: record.model as string,
+    stream: endpoint === "messages" && record.stream === true,
+    sessionId: request.headers.get("x-claude-code-session-id") ??
+      sessionIdFromUserId(metadata?.user_id),
+    headers: request.headers,
+    search: url.search,
+    signal: request.signal,
+    pinnedAccount: request.headers.get("x-account-name") ?? undefined,
+    profile,
+    startedAt,
+  };
+  return await dispatch(call, gen);
+}

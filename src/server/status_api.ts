@@ -1,0 +1,130 @@
+/**
+ * The status API: pool totals, per-account state (secrets masked), manual enable/disable and
+ * `/account-limits` as JSON or a text table.
+ * @module
+ */
+import { Hono } from "hono";
+import type { Gateway } from "../gateway.ts";
+import { renderTable, shortDuration } from "../observability/table.ts";
+import type { Account } from "../pool/account.ts";
+import { anthropicError } from "../protocol/anthropic_error.ts";
+import { describeKv } from "../store/kv.ts";
+import { maskSecret } from "../util/secret.ts";
+import { VERSION } from "../version.ts";
+
+/** One account as the status API shows it. */
+export function accountView(gateway: Gateway, account: Account, now = Date.now()) {
+  const s = account.state;
+  const cooldowns = Object.entries(s.cooldowns)
+    .filter(([, c]) => c.until > now)
+    .map(([model, c]) => ({
+      model,
+      until: new Date(c.until).toISOString(),
+      seconds_left: Math.ceil((c.until - now) / 1000),
+      reason: c.reason,
+    }));
+  const usage = gateway.usage.get(account.id);
+  return {
+    id: account.id,
+    provider: account.spec.provider,
+    name: account.name,
+    status: account.status(now),
+    source: account.spec.source,
+    key: maskSecret(account.spec.credential),
+    weight: account.spec.weight,
+    priority: account.spec.priority,
+    cooldowns,
+    auth_error: s.authError,
+    circuit: {
+      failures: s.circuit.failures,
+      open_until: s.circuit.openUntil > now ? new Date(s.circuit.openUntil).toISOString() : null,
+    },
+    in_flight: account.runtime.inFlight,
+    usage,
+  };
+}
+
+/** Status totals. */
+export function statusSummary(gateway: Gateway, now = Date.now()) {
+  const gen = gateway.generation;
+  const totals = {
+    accounts: 0,
+    available: 0,
+    rate_limited: 0,
+    auth_error: 0,
+    disabled: 0,
+    circuit_open: 0,
+  };
+  const providers = [...gen.providers.values()].map((p) => {
+    const counts = { available: 0, rate_limited: 0, auth_error: 0, disabled: 0, circuit_open: 0 };
+    for (const a of p.pool.accounts) counts[a.status(now)]++;
+    totals.accounts += p.pool.accounts.length;
+    for (const [k, v] of Object.entries(counts)) totals[k as keyof typeof counts] += v;
+    return {
+      name: p.name,
+      type: p.config.type,
+      strategy: p.pool.strategy,
+      accounts: p.pool.accounts.length,
+      ...counts,
+      next_account: p.pool.peekNext(now)?.name ?? null,
+    };
+  });
+  return {
+    status: totals.available > 0 ? "ok" : totals.accounts === 0 ? "no_accounts" : "degraded",
+    version: VERSION,
+    uptime_s: Math.round((now - gateway.startedAt) / 1000),
+    kv: gateway.config.kv.url || gateway.config.kv.path ? describeKv(gateway.config.kv) : "default",
+    totals,
+    providers,
+  };
+}
+
+function limitsTable(views: ReturnType<typeof accountView>[]): string {
+  return renderTable(
+    ["ACCOUNT", "STATUS", "KEY", "COOLDOWN", "RESETS", "REQUESTS", "IN", "OUT"],
+    views.map((v) => {
+      const c = v.cooldowns.sort((a, b) => b.seconds_left - a.seconds_left)[0];
+      return [
+        v.id,
+        v.status,
+        v.key,
+        c ? `${c.model} ${shortDuration(c.seconds_left)}` : "-",
+        c ? c.until.slice(11, 19) + "Z" : "-",
+        v.usage.requests,
+        v.usage.input_tokens,
+        v.usage.output_tokens,
+      ];
+    }),
+  );
+}
+
+/** The status routes (auth is applied by the caller). */
+export function statusRoutes(gateway: Gateway): Hono {
+  const app = new Hono();
+  const find = (ref: string) => gateway.findAccount(decodeURIComponent(ref));
+  const missing = (ref: string) => anthropicError(404, `no account named "${ref}"`);
+
+  app.get("/status", (c) => c.json(statusSummary(gateway)));
+  app.get(
+    "/status/accounts",
+    (c) => c.json({ accounts: gateway.accounts().map((a) => accountView(gateway, a)) }),
+  );
+  app.get("/status/accounts/:name", (c) => {
+    const account = find(c.req.param("name"));
+    return account ? c.json(accountView(gateway, account)) : missing(c.req.param("name"));
+  });
+  for (const action of ["enable", "disable"] as const) {
+    app.post(`/status/accounts/:name/${action}`, (c) => {
+      const account = find(c.req.param("name"));
+      if (!account) return missing(c.req.param("name"));
+      account.setEnabled(action === "enable");
+      return c.json(accountView(gateway, account));
+    });
+  }
+  app.get("/account-limits", (c) => {
+    const views = gateway.accounts().map((a) => accountView(gateway, a));
+    if (c.req.query("format") === "table") return c.text(limitsTable(views));
+    return c.json({ accounts: views });
+  });
+  return app;
+}

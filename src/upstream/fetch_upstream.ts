@@ -1,0 +1,66 @@
+/**
+ * `fetch` to an upstream with a deadline for the response headers, cancelled when the client
+ * goes away. The returned controller also cancels the body, which the relay uses for its
+ * idle timeout.
+ * @module
+ */
+
+/** Why an upstream attempt failed before it produced a response. */
+export class UpstreamFailure extends Error {
+  /** `timeout`, `network` (refused, reset, DNS) or `aborted` (client gone). */
+  readonly kind: "timeout" | "network" | "aborted";
+  /** @param kind The failure class. */
+  constructor(kind: "timeout" | "network" | "aborted", message: string) {
+    super(message);
+    this.name = "UpstreamFailure";
+    this.kind = kind;
+  }
+}
+
+/** A started upstream request. */
+export interface UpstreamResponse {
+  /** The response (headers arrived). */
+  response: Response;
+  /** Cancels the request and its body. */
+  abort(reason: UpstreamFailure): void;
+  /** The controller's signal (aborted when the body must stop). */
+  signal: AbortSignal;
+}
+
+/** Sends `request`, failing with {@link UpstreamFailure} on timeout, network error or client abort. */
+export async function fetchUpstream(
+  url: string,
+  init: RequestInit,
+  options: { clientSignal: AbortSignal; headersTimeoutMs: number },
+): Promise<UpstreamResponse> {
+  const controller = new AbortController();
+  const abort = (reason: UpstreamFailure) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const onClientAbort = () => abort(new UpstreamFailure("aborted", "client disconnected"));
+  if (options.clientSignal.aborted) onClientAbort();
+  options.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const timer = options.headersTimeoutMs > 0
+    ? setTimeout(
+      () =>
+        abort(
+          new UpstreamFailure(
+            "timeout",
+            `no response headers within ${options.headersTimeoutMs} ms`,
+          ),
+        ),
+      options.headersTimeoutMs,
+    )
+    : undefined;
+  try {
+    const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
+    return { response, abort, signal: controller.signal };
+  } catch (error) {
+    options.clientSignal.removeEventListener("abort", onClientAbort);
+    const reason = controller.signal.reason;
+    if (reason instanceof UpstreamFailure) throw reason;
+    throw new UpstreamFailure("network", (error as Error).message ?? String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Relays a successful upstream response to the client. Streams pass through chunk by chunk
+ * (complete SSE events only, so a failure can always be reported as a clean `error` event);
+ * the first chunk is awaited before the client is committed, so an upstream that fails at once
+ * still fails over. JSON bodies are read whole (they are small) and passed on byte for byte.
+ * @module
+ */
+import { anthropicErrorEvent } from "../protocol/anthropic_error.ts";
+import type { Usage } from "../routing/call.ts";
+import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
+import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
+import { type Verdict, verdictForErrorType } from "./outcome.ts";
+import { leadingErrorEvent, mergeUsage, SseTap } from "./sse_tap.ts";
+
+/** How a relayed response ended. */
+export interface RelayResult {
+  /** Usage read from the response. */
+  usage: Usage;
+  /** Set when the stream failed after the client was committed. */
+  error?: string;
+  /** The client went away. */
+  cancelled?: boolean;
+  /** Time to first byte relayed (ms since `startedAt`). */
+  ttfbMs?: number;
+}
+
+/** A failure found before anything reached the client: the caller fails over. */
+export interface EarlyFailure {
+  /** What it means for the account. */
+  verdict: Verdict;
+  /** For logs. */
+  message: string;
+}
+
+/** Options for {@link relay}. */
+export interface RelayOptions {
+  /** Longest silence between chunks. */
+  readMs: number;
+  /** Extra headers for the client (gateway ids). */
+  headers: Record<string, string>;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  /** Called exactly once when the response is finished, failed or cancelled. */
+  onFinish(result: RelayResult): void;
+}
+
+const LF = 10;
+const CR = 13;
+
+/** Index just past the last blank line (event boundary) in `buf`, or 0 if none. */
+export function lastEventBoundary(buf: Uint8Array<ArrayBuffer>): number {
+  for (let i = buf.length - 1; i > 0; i--) {
+    if (buf[i] !== LF) continue;
+    if (buf[i - 1] === LF) return i + 1;
+    if (buf[i - 1] === CR && i >= 2 && buf[i - 2] === LF) return i + 1;
+  }
+  return 0;
+}
+
+function concat(a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
+  up: UpstreamResponse,
+  readMs: number,
+): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>>> {
+  if (readMs <= 0) return await reader.read();
+  const timer = setTimeout(
+    () => up.abort(new UpstreamFailure("timeout", `upstream silent for ${readMs} ms`)),
+    readMs,
+  );
+  try {
+    return await reader.read();
+  } catch (error) {
+    const reason = up.signal.reason;
+    throw reason instanceof UpstreamFailure
+      ? reason
+      : new UpstreamFailure("network", (error as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Relays a 2xx upstream response; returns the client response or an early failure. */
+export async function relay(
+  up: UpstreamResponse,
+  options: RelayOptions,
+): Promise<{ response: Response } | { failure: EarlyFailure }> {
+  const headers = forwardableResponseHeaders(up.response.headers);
+  for (const [k, v] of Object.entries(options.headers)) headers.set(k, v);
+  const isSse = (up.response.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (!up.response.body) {
+    options.onFinish({ usage: {} });
+    return { response: new Response(null, { status: up.response.status, headers }) };
+  }
+  if (!isSse) return await relayJson(up, headers, options);
+
+  const reader = up.response.body.getReader();
+  let first: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    // Read until one complete event: only then is it safe to commit the client.
+    let pending = new Uint8Array(0);
+    while (true) {
+      const r = await readChunk(reader, up, options.readMs);
+      if (r.done) {
+        if (pending.length === 0) {
+          return { failure: { verdict: "server_error", message: "upstream stream was empty" } };
+        }
+        first = pending;
+        break;
+      }
+      pending = concat(pending, r.value);
+      if (lastEventBoundary(pending) > 0) {
+        first = pending;
+        break;
+      }
+    }
+  } catch (error) {
+    const failure = error instanceof UpstreamFailure
+      ? error
+      : new UpstreamFailure("network", String(error));
+    return {
+      failure: {
+        verdict: failure.kind === "aborted" ? "client_error" : "server_error",
+        message: failure.message,
+      },
+    };
+  }
+  const lead = leadingErrorEvent(first);
+  if (lead) {
+    reader.cancel().catch(() => {});
+    return {
+      failure: {
+        verdict: verdictForErrorType(lead.type),
+        message: `stream error event: ${lead.type}: ${lead.message ?? ""}`,
+      },
+    };
+  }
+
+  const tap = new SseTap();
+  let finished = false;
+  let ttfbMs: number | undefined;
+  const finish = (extra: Partial<RelayResult>) => {
+    if (finished) return;
+    finished = true;
+    options.onFinish({ usage: tap.state.usage, ttfbMs, ...extra });
+  };
+  const boundary = lastEventBoundary(first);
+  let tail = first.subarray(boundary);
+  const head = first.subarray(0, boundary);
+  tap.push(head);
+
+  const body = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(controller) {
+      ttfbMs = performance.now() - options.startedAt;
+      controller.enqueue(head);
+    },
+    async pull(controller) {
+      try {
+        const r = await readChunk(reader, up, options.readMs);
+        if (r.done) {
+          if (tail.length) {
+            tap.push(tail);
+            controller.enqueue(tail);
+          }
+          if (!tap.state.stopped && !tap.state.errorType) {
+            const message = "upstream stream ended before message_stop";
+            controller.enqueue(encoder.encode(anthropicErrorEvent("api_error", message)));
+            finish({ error: message });
+          } else {
+            finish(
+              tap.state.errorType ? { error: `upstream error event: ${tap.state.errorType}` } : {},
+            );
+          }
+          controller.close();
+          return;
+        }
+        const buf = concat(tail, r.value);
+        const cut = lastEventBoundary(buf);
+        tail = buf.subarray(cut);
+        if (cut > 0) {
+          const out = buf.subarray(0, cut);
+          tap.push(out);
+          controller.enqueue(out);
+        }
+      } catch (error) {
+        const failure = error instanceof UpstreamFailure
+          ? error
+          : new UpstreamFailure("network", String(error));
+        if (failure.kind === "aborted") {
+          finish({ cancelled: true, error: "client disconnected" });
+          controller.error(failure);
+          return;
+        }
+        const type = failure.kind === "timeout" ? "timeout_error" : "api_error";
+        controller.enqueue(
+          encoder.encode(
+            anthropicErrorEvent(type as "api_error", `upstream stream failed: ${failure.message}`),
+          ),
+        );
+        finish({ error: failure.message });
+        controller.close();
+      }
+    },
+    cancel() {
+      up.abort(new UpstreamFailure("aborted", "client disconnected"));
+      reader.cancel().catch(() => {});
+      finish({ cancelled: true, error: "client disconnected" });
+    },
+  }, { highWaterMark: 0 });
+  return { response: new Response(body, { status: up.response.status, headers }) };
+}
+
+async function relayJson(
+  up: UpstreamResponse,
+  headers: Headers,
+  options: RelayOptions,
+): Promise<{ response: Response } | { failure: EarlyFailure }> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readAll(up, options.readMs);
+  } catch (error) {
+    const failure = error instanceof UpstreamFailure
+      ? error
+      : new UpstreamFailure("network", String(error));
+    return {
+      failure: {
+        verdict: failure.kind === "aborted" ? "client_error" : "server_error",
+        message: failure.message,
+      },
+    };
+  }
+  const usage: Usage = {};
+  try {
+    const json = JSON.parse(new TextDecoder().decode(bytes));
+    if (json && typeof json.usage === "object") mergeUsage(usage, json.usage);
+    else if (typeof json?.input_tokens === "number") usage.input_tokens = json.input_tokens;
+  } catch {
+    return {
+      failure: { verdict: "server_error", message: "upstream answered 2xx with invalid JSON" },
+    };
+  }
+  options.onFinish({ usage, ttfbMs: performance.now() - options.startedAt });
+  return { response: new Response(bytes, { status: up.response.status, headers }) };
+}
+
+/** Reads a whole upstream body with an idle timeout between chunks. */
+export async function readAll(
+  up: UpstreamResponse,
+  readMs: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = up.response.body!.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  while (true) {
+    const r = await readChunk(reader, up, readMs);
+    if (r.done) break;
+    chunks.push(r.value);
+    size += r.value.length;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
