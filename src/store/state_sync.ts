@@ -48,6 +48,7 @@ export class StateSync {
   #accountsStamp = "";
   #onAccounts?: (accounts: StoredAccount[]) => void;
   #started = false;
+  #ticking: Promise<void> = Promise.resolve();
 
   /** @param kv An open KV. */
   constructor(kv: Deno.Kv, table: StateTable, usage: UsageBook) {
@@ -79,6 +80,7 @@ export class StateSync {
     this.#onAccounts = onAccounts;
     this.#started = true;
     const tick = async () => {
+      if (!this.#started) return;
       try {
         await this.flush();
         await this.#pullState(false);
@@ -87,9 +89,11 @@ export class StateSync {
       } catch (error) {
         logger.warn("state sync failed; will retry", { error: (error as Error).message });
       }
-      this.#pollTimer = setTimeout(tick, Math.max(intervalMs, 50));
+      if (this.#started) {
+        this.#pollTimer = setTimeout(() => (this.#ticking = tick()), Math.max(intervalMs, 50));
+      }
     };
-    this.#pollTimer = setTimeout(tick, Math.max(intervalMs, 50));
+    this.#pollTimer = setTimeout(() => (this.#ticking = tick()), Math.max(intervalMs, 50));
   }
 
   /** Stops the timers and writes everything pending. */
@@ -99,6 +103,7 @@ export class StateSync {
     clearTimeout(this.#flushTimer);
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
+    await this.#ticking;
     await this.flush();
   }
 
