@@ -125,9 +125,10 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
     for (const chain of plan.chains) {
       for (const target of chain.targets) {
         if (!target.provider.supports(call.endpoint)) continue;
-        while (record.attempts < failover.maxAttempts) {
-          const account = pick(call, target, tried);
-          if (!account) break;
+        // Order once per target, so a failover takes the next account in the strategy's order.
+        for (const account of candidates(call, target)) {
+          if (record.attempts >= failover.maxAttempts) break;
+          if (tried.has(account.id) || account.unavailable(target.model, Date.now())) continue;
           tried.add(account.id);
           record.attempts++;
           const result = await attempt(call, target, account, ctx, record);
@@ -161,17 +162,13 @@ function findPinned(chains: Chain[], name: string): boolean {
   return chains.some((c) => c.targets.some((t) => t.provider.pool.get(name)));
 }
 
-function pick(call: MessagesCall, target: Target, tried: Set<string>): Account | undefined {
+function candidates(call: MessagesCall, target: Target): readonly Account[] {
   const pool = target.provider.pool;
-  const now = Date.now();
   if (call.pinnedAccount) {
     const account = pool.get(call.pinnedAccount);
-    return account && !tried.has(account.id) && !account.unavailable(target.model, now)
-      ? account
-      : undefined;
+    return account ? [account] : [];
   }
-  const { ready } = pool.candidates(target.model, { sessionId: call.sessionId }, now);
-  return ready.find((a) => !tried.has(a.id));
+  return pool.candidates(target.model, { sessionId: call.sessionId }, Date.now()).ready;
 }
 
 function soonestReset(chains: Chain[], call: MessagesCall, now: number): number | undefined {

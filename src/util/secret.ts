@@ -3,12 +3,16 @@
  * @module
  */
 
-/** Masks a secret for display: a short prefix and the last four characters. */
+/**
+ * Masks a secret for display: a short recognisable prefix and the last four characters, never
+ * more than a third of the secret in all.
+ */
 export function maskSecret(secret: string | undefined | null): string {
   if (!secret) return "";
-  if (secret.length <= 12) return "****";
-  const prefixEnd = secret.startsWith("sk-") ? Math.min(secret.indexOf("-", 3) + 1 || 6, 10) : 3;
-  return `${secret.slice(0, prefixEnd)}…${secret.slice(-4)}`;
+  if (secret.length < 16) return "****";
+  const dash = secret.startsWith("sk-") ? secret.indexOf("-", 3) + 1 : 0;
+  const prefixEnd = Math.min(dash > 0 ? dash : 3, Math.floor(secret.length / 3) - 4, 10);
+  return `${secret.slice(0, Math.max(prefixEnd, 0))}…${secret.slice(-4)}`;
 }
 
 const encoder = new TextEncoder();

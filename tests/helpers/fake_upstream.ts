@@ -290,19 +290,19 @@ export class FakeUpstream {
     signal: AbortSignal,
     options: { eventDelayMs?: number; stall?: boolean },
   ) {
-    const fake = this;
+    const count = (delta: number) => (this.openStreams += delta);
     let i = 0;
     let counted = false;
     let done = false;
     const finish = () => {
-      if (counted && !done) fake.openStreams--;
+      if (counted && !done) count(-1);
       done = true;
     };
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (!counted) {
           counted = true;
-          fake.openStreams++;
+          count(1);
         }
         if (i >= events.length) {
           if (options.stall) {

@@ -1,0 +1,74 @@
+/**
+ * Builds self-contained ccgate binaries with `deno compile`, one per platform, into dist/.
+ *
+ *   deno task compile                 # this machine's platform
+ *   deno task compile --all           # every release target
+ *   deno task compile --target aarch64-apple-darwin
+ *
+ * `deno compile` downloads the runtime for each target on first use (dl.deno.land), so this
+ * runs in the release workflow, not in CI.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { VERSION } from "../src/version.ts";
+
+/** Release targets (deno compile --target values). */
+export const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+  "x86_64-pc-windows-msvc",
+] as const;
+
+/** The compile arguments for one target (exported so a test can check them without compiling). */
+export function compileArgs(target: string, outDir = "dist"): string[] {
+  const exe = target.includes("windows") ? ".exe" : "";
+  return [
+    "compile",
+    "--allow-all",
+    // Unstable APIs are fixed at compile time: KV for state, cron for token refresh.
+    "--unstable-kv",
+    "--unstable-cron",
+    "--unstable-no-legacy-abort",
+    "--target",
+    target,
+    "--output",
+    `${outDir}/ccgate-${target}${exe}`,
+    "main.ts",
+  ];
+}
+
+function hostTarget(): string {
+  const arch = Deno.build.arch;
+  switch (Deno.build.os) {
+    case "darwin":
+      return `${arch}-apple-darwin`;
+    case "windows":
+      return `${arch}-pc-windows-msvc`;
+    default:
+      return `${arch}-unknown-linux-gnu`;
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      all: { type: "boolean" },
+      target: { type: "string", multiple: true },
+      out: { type: "string" },
+    },
+  });
+  const targets = values.all ? [...TARGETS] : values.target ?? [hostTarget()];
+  for (const target of targets) {
+    const args = compileArgs(target, values.out ?? "dist");
+    console.log(`ccgate ${VERSION}: deno ${args.join(" ")}`);
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (code !== 0) Deno.exit(code);
+  }
+}
