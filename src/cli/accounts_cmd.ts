@@ -50,6 +50,19 @@ async function withGateway<T>(
   }
 }
 
+/** An integer flag at least `min`, or undefined when absent; anything else is a usage error. */
+function intFlag(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new CliError(
+      `${name}: expected an integer${min > 0 ? ` ≥ ${min}` : ""}, got "${raw}"`,
+      2,
+    );
+  }
+  return n;
+}
+
 async function readKey(flag: string | undefined): Promise<string> {
   if (flag === undefined) {
     throw new CliError("--key is required (use --key - to read it from standard input)", 2);
@@ -113,6 +126,8 @@ export async function accountsCommand(args: string[]): Promise<void> {
         throw new CliError(`account name "${name}": use letters, digits, '.', '_', '@' and '-'`, 2);
       }
       const provider = values.provider ?? "anthropic";
+      const weight = intFlag("--weight", values.weight, 1);
+      const priority = intFlag("--priority", values.priority, Number.MIN_SAFE_INTEGER);
       const apiKey = await readKey(values.key);
       return await withGateway(values, async (gateway, kv) => {
         const configured = gateway.config.providers.find((p) => p.name === provider);
@@ -137,8 +152,8 @@ export async function accountsCommand(args: string[]): Promise<void> {
           provider,
           name,
           apiKey,
-          weight: values.weight ? Number(values.weight) : undefined,
-          priority: values.priority ? Number(values.priority) : undefined,
+          weight,
+          priority,
           addedAt: Date.now(),
         };
         await withKvRetry(() => kv.set(storedAccountKey(provider, name), record));

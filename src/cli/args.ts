@@ -30,7 +30,8 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new CliError(`${(error as Error).message} (see --help)`, 2);
+    // node's messages can span lines; the CLI prints errors as one line.
+    throw new CliError(`${(error as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`, 2);
   }
 }
 

@@ -42,10 +42,16 @@ export async function codeCommand(args: string[]): Promise<number> {
   }
   const { config } = loadForCli({});
   const url = Deno.env.get("CCGATE_URL") ?? localGatewayUrl(config.server.host, config.server.port);
+  // Only a ccgate health answer counts: anything else on that port must not get the client key.
+  let healthy = false;
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) });
-    await res.body?.cancel();
+    const body = await res.json().catch(() => undefined);
+    healthy = res.ok && body?.status === "ok";
   } catch {
+    healthy = false;
+  }
+  if (!healthy) {
     throw new CliError(`no gateway answers at ${url}: start it first with \`ccgate serve\``);
   }
   const bin = Deno.env.get("CCGATE_CLAUDE_BIN") ?? "claude";

@@ -38,7 +38,10 @@ export async function statusCommand(args: string[]): Promise<void> {
     return;
   }
   const { config } = loadForCli({ file: values.config });
-  const url = values.url ?? localGatewayUrl(config.server.host, config.server.port);
+  const url = (values.url ?? localGatewayUrl(config.server.host, config.server.port)).replace(
+    /\/+$/,
+    "",
+  );
   const key = config.auth.adminKey ?? config.auth.clientKeys[0];
   const headers: Record<string, string> = key ? { "x-api-key": key } : {};
   const get = async (path: string) => {

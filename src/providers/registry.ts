@@ -106,8 +106,9 @@ export function buildProviders(
         provider: pc.name,
         name: s.name,
         credential: s.apiKey,
-        weight: s.weight ?? 1,
-        priority: s.priority ?? 0,
+        // Stored values come from outside the schema: only sane numbers are used.
+        weight: Number.isInteger(s.weight) && s.weight! > 0 ? s.weight! : 1,
+        priority: Number.isInteger(s.priority) ? s.priority! : 0,
         enabled: true,
         source: "kv",
       });

@@ -4,15 +4,19 @@
  * @module
  */
 
+import type { Protocol } from "../protocol/wire.ts";
+
 /** Anthropic endpoints the gateway forwards. */
 export type Endpoint = "messages" | "count_tokens";
 
-/** One inbound Messages-API call. */
+/** One inbound call (Anthropic Messages or OpenAI Chat Completions). */
 export interface MessagesCall {
   /** Gateway request id (also logged). */
   id: string;
   /** Which endpoint. */
   endpoint: Endpoint;
+  /** The client's protocol: the body is in it, and so must the response be. */
+  protocol: Protocol;
   /** The body exactly as received. */
   raw: Uint8Array<ArrayBuffer>;
   /** The parsed body; never mutated (each attempt copies what it changes). */

@@ -11,7 +11,9 @@ import { logger } from "../observability/log.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
 import { cooldownUntil } from "../pool/rate_limit_reset.ts";
-import { anthropicError } from "../protocol/anthropic_error.ts";
+import type { WireProtocol } from "../protocol/wire.ts";
+import { anthropicWire } from "../upstream/anthropic_wire.ts";
+import { openAIWire } from "../upstream/openai_wire.ts";
 import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
 import { readAll, relay } from "../upstream/relay.ts";
 import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
@@ -85,6 +87,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const clientGone = () => new Response(null, { status: 499 });
 
+/** The wire protocol object for a call. */
+export function wireOf(call: MessagesCall): WireProtocol {
+  return call.protocol === "openai" ? openAIWire : anthropicWire;
+}
+
 /** Serves one call through the chains of its plan. */
 export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promise<Response> {
   const record: RequestRecord = {
@@ -100,7 +107,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
     record.status = plan.status;
     record.error = plan.message;
     writeRecord(record, call.startedAt);
-    return anthropicError(plan.status, plan.message, { requestId: call.id });
+    return wireOf(call).errorResponse(plan.status, plan.message, { requestId: call.id });
   }
   const { failover } = ctx.config;
   const waitUntil = Date.now() + failover.maxWaitMs;
@@ -110,7 +117,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
     record.status = 400;
     record.error = "unknown pinned account";
     writeRecord(record, call.startedAt);
-    return anthropicError(
+    return wireOf(call).errorResponse(
       400,
       `X-Account-Name "${call.pinnedAccount}" names no account that serves model "${call.model}"`,
       {
@@ -222,6 +229,7 @@ async function attempt(
   const verdict = verdictFor(status);
   if (verdict === "ok") {
     const result = await relay(up, {
+      wire: wireOf(call),
       readMs: ctx.config.timeouts.readMs,
       startedAt: call.startedAt,
       headers: {
@@ -356,7 +364,7 @@ function exhausted(
   let response: Response;
   if (soonest !== undefined && (!last || last.verdict === "rate_limited" || counts.rate_limited)) {
     const seconds = Math.max(1, Math.ceil((soonest - now) / 1000));
-    response = anthropicError(
+    response = wireOf(call).errorResponse(
       429,
       `All upstream accounts for ${call.model} are rate limited (${summary}); the soonest resets in ${seconds}s`,
       {
@@ -372,7 +380,7 @@ function exhausted(
     const headers = forwardableResponseHeaders(last.headers ?? new Headers());
     response = new Response(last.body, { status: last.status, headers });
   } else if (last) {
-    response = anthropicError(
+    response = wireOf(call).errorResponse(
       502,
       `No upstream account could serve ${call.model} (${summary}); last error: ${last.message}`,
       {
@@ -380,7 +388,7 @@ function exhausted(
       },
     );
   } else {
-    response = anthropicError(
+    response = wireOf(call).errorResponse(
       503,
       `No upstream account is available for ${call.model} (${summary})`,
       {

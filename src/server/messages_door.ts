@@ -64,6 +64,7 @@ export async function handleMessages(
   const call: MessagesCall = {
     id,
     endpoint,
+    protocol: "anthropic",
     raw,
     body: record,
     model: record.model as string,

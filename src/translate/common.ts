@@ -26,7 +26,10 @@ export function finishReasonFor(stopReason: string | null | undefined): string |
 }
 
 /** OpenAI `finish_reason` → Anthropic `stop_reason` (tool calls present always win). */
-export function stopReasonFor(finishReason: string | null | undefined, hasToolUse: boolean): string {
+export function stopReasonFor(
+  finishReason: string | null | undefined,
+  hasToolUse: boolean,
+): string {
   if (hasToolUse) return "tool_use";
   switch (finishReason) {
     case "length":
@@ -43,7 +46,9 @@ export function stopReasonFor(finishReason: string | null | undefined, hasToolUs
 }
 
 /** OpenAI usage → Anthropic usage (`prompt_tokens` includes cached tokens; Anthropic's input does not). */
-export function anthropicUsageFrom(usage: ChatUsage | null | undefined): Usage & { output_tokens: number; input_tokens: number } {
+export function anthropicUsageFrom(
+  usage: ChatUsage | null | undefined,
+): Usage & { output_tokens: number; input_tokens: number } {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
   return {
@@ -64,7 +69,10 @@ export function openAIUsageFrom(usage: Usage | null | undefined): ChatUsage {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cached, ...(written ? { cache_write_tokens: written } : {}) },
+    prompt_tokens_details: {
+      cached_tokens: cached,
+      ...(written ? { cache_write_tokens: written } : {}),
+    },
   };
 }
 

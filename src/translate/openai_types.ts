@@ -44,7 +44,10 @@ export interface ChatRequest {
   stop?: string | string[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
-  tools?: { type: "function"; function: { name: string; description?: string; parameters?: unknown; strict?: boolean } }[];
+  tools?: {
+    type: "function";
+    function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
+  }[];
   tool_choice?: "none" | "auto" | "required" | { type: "function"; function: { name: string } };
   parallel_tool_calls?: boolean;
   reasoning_effort?: string;
@@ -97,7 +100,12 @@ export interface ChatChunk {
       reasoning_content?: string | null;
       reasoning?: string | null;
       refusal?: string | null;
-      tool_calls?: { index?: number; id?: string; type?: "function"; function?: { name?: string; arguments?: string } }[];
+      tool_calls?: {
+        index?: number;
+        id?: string;
+        type?: "function";
+        function?: { name?: string; arguments?: string };
+      }[];
     };
     finish_reason: string | null;
   }[];

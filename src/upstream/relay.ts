@@ -5,12 +5,11 @@
  * still fails over. JSON bodies are read whole (they are small) and passed on byte for byte.
  * @module
  */
-import { anthropicErrorEvent } from "../protocol/anthropic_error.ts";
+import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
-import { leadingErrorEvent, mergeUsage, SseTap } from "./sse_tap.ts";
 
 /** How a relayed response ended. */
 export interface RelayResult {
@@ -34,6 +33,8 @@ export interface EarlyFailure {
 
 /** Options for {@link relay}. */
 export interface RelayOptions {
+  /** The client's protocol (the response is already in it). */
+  wire: WireProtocol;
   /** Longest silence between chunks. */
   readMs: number;
   /** Extra headers for the client (gateway ids). */
@@ -134,7 +135,7 @@ export async function relay(
       },
     };
   }
-  const lead = leadingErrorEvent(first);
+  const lead = options.wire.leadingError(first);
   if (lead) {
     reader.cancel().catch(() => {});
     return {
@@ -145,7 +146,7 @@ export async function relay(
     };
   }
 
-  const tap = new SseTap();
+  const tap = options.wire.createTap();
   let finished = false;
   let ttfbMs: number | undefined;
   const finish = (extra: Partial<RelayResult>) => {
@@ -172,8 +173,8 @@ export async function relay(
             controller.enqueue(tail);
           }
           if (!tap.state.stopped && !tap.state.errorType) {
-            const message = "upstream stream ended before message_stop";
-            controller.enqueue(encoder.encode(anthropicErrorEvent("api_error", message)));
+            const message = "upstream stream ended before its end marker";
+            controller.enqueue(encoder.encode(options.wire.errorEvent("api_error", message)));
             finish({ error: message });
           } else {
             finish(
@@ -203,7 +204,7 @@ export async function relay(
         const type = failure.kind === "timeout" ? "timeout_error" : "api_error";
         controller.enqueue(
           encoder.encode(
-            anthropicErrorEvent(type as "api_error", `upstream stream failed: ${failure.message}`),
+            options.wire.errorEvent(type, `upstream stream failed: ${failure.message}`),
           ),
         );
         finish({ error: failure.message });
@@ -238,11 +239,10 @@ async function relayJson(
       },
     };
   }
-  const usage: Usage = {};
+  let usage: Usage;
   try {
     const json = JSON.parse(new TextDecoder().decode(bytes));
-    if (json && typeof json.usage === "object") mergeUsage(usage, json.usage);
-    else if (typeof json?.input_tokens === "number") usage.input_tokens = json.input_tokens;
+    usage = json && typeof json === "object" ? options.wire.jsonUsage(json) : {};
   } catch {
     return {
       failure: { verdict: "server_error", message: "upstream answered 2xx with invalid JSON" },

@@ -317,6 +317,7 @@ function call(body: Record<string, unknown>, extra: Partial<MessagesCall> = {}):
   return {
     id: "req-1",
     endpoint: "messages",
+    protocol: "anthropic",
     raw: encoder.encode(JSON.stringify(body)),
     body,
     model: String(body.model),

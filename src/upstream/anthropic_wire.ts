@@ -1,25 +1,16 @@
 /**
- * Watches an Anthropic SSE stream as it passes, without changing a byte: reads usage from
- * `message_start`/`message_delta`, notes `message_stop` and `error` events.
+ * The Anthropic wire protocol: a tap that watches an Anthropic SSE stream as it passes without
+ * changing a byte (usage from `message_start`/`message_delta`, `message_stop`, `error` events),
+ * and Anthropic-shaped errors.
  * @module
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { anthropicError, anthropicErrorEvent } from "../protocol/anthropic_error.ts";
+import { mergeUsage, type StreamTap, type TapState, type WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 
-/** What the tap has seen so far. */
-export interface TapState {
-  /** Usage merged as the SDK does: later values overwrite. */
-  usage: Usage;
-  /** `message_stop` arrived. */
-  stopped: boolean;
-  /** An `error` event arrived: its `error.type`. */
-  errorType?: string;
-  /** Events seen. */
-  events: number;
-}
-
-/** An SSE observer fed with the raw chunks. */
-export class SseTap {
+/** An Anthropic SSE observer fed with the raw chunks. */
+export class SseTap implements StreamTap {
   /** Observations. */
   readonly state: TapState = { usage: {}, stopped: false, events: 0 };
   readonly #decoder = new TextDecoder();
@@ -53,21 +44,6 @@ export class SseTap {
   }
 }
 
-/** Merges reported usage into `into`, overwriting with every non-null number (SDK semantics). */
-export function mergeUsage(into: Usage, from: Record<string, unknown>): void {
-  for (
-    const key of [
-      "input_tokens",
-      "output_tokens",
-      "cache_creation_input_tokens",
-      "cache_read_input_tokens",
-    ] as const
-  ) {
-    const v = from[key];
-    if (typeof v === "number") into[key] = v;
-  }
-}
-
 /** The `error.type` of an SSE error event at the very start of a chunk, if it is one. */
 export function leadingErrorEvent(
   chunk: Uint8Array<ArrayBuffer>,
@@ -82,3 +58,19 @@ export function leadingErrorEvent(
     return { type: "api_error" };
   }
 }
+
+/** The Anthropic protocol. */
+export const anthropicWire: WireProtocol = {
+  name: "anthropic",
+  createTap: () => new SseTap(),
+  leadingError: leadingErrorEvent,
+  errorEvent: anthropicErrorEvent,
+  errorResponse: anthropicError,
+  jsonUsage(json) {
+    const usage: Usage = {};
+    if (json.usage && typeof json.usage === "object") {
+      mergeUsage(usage, json.usage as Record<string, unknown>);
+    } else if (typeof json.input_tokens === "number") usage.input_tokens = json.input_tokens;
+    return usage;
+  },
+};

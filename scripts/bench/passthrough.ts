@@ -1,0 +1,59 @@
+/**
+ * The runtime's own limit: a minimal `Deno.serve` + `fetch` pass-through, run as its own process
+ * (pinned to the gateway's core):
+ *
+ *   deno run -A scripts/bench/passthrough.ts --port 0 --upstream http://127.0.0.1:PORT
+ *
+ * It reads the request body, fetches the upstream with the same method, path, query, headers
+ * and body, and returns the upstream's status, headers and body as a stream. No routing, no
+ * auth, no logging: whatever the gateway costs beyond this is the gateway's own work. Prints
+ * `{"port":N}` once listening on 127.0.0.1.
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+// Hop-by-hop headers, and the ones fetch sets itself from the URL and body.
+const SKIP = new Set(["host", "content-length", "connection", "keep-alive", "transfer-encoding"]);
+
+/** The pass-through's request handler for `upstream` (a base URL without a trailing slash). */
+export function createPassthroughHandler(upstream: string): (request: Request) => Promise<Response> {
+  const base = upstream.replace(/\/+$/, "");
+  return async (request: Request): Promise<Response> => {
+    const url = request.url;
+    const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+    const headers = new Headers();
+    for (const [name, value] of request.headers) if (!SKIP.has(name)) headers.set(name, value);
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    const body = hasBody ? await request.arrayBuffer() : undefined;
+    const response = await fetch(base + path, {
+      method: request.method,
+      headers,
+      body,
+      signal: request.signal,
+      redirect: "manual",
+    });
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      port: { type: "string", default: "0" },
+      upstream: { type: "string" },
+    },
+  });
+  if (!values.upstream) {
+    console.error("usage: passthrough.ts --port N --upstream http://127.0.0.1:PORT");
+    Deno.exit(2);
+  }
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port: Number(values.port),
+    onListen: (addr) => console.log(JSON.stringify({ port: (addr as Deno.NetAddr).port })),
+  }, createPassthroughHandler(values.upstream));
+  const stop = () => Deno.exit(0);
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}

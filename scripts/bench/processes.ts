@@ -1,0 +1,183 @@
+/**
+ * Child processes of the benchmark: the fake upstream, the pass-through and the gateway, each
+ * pinned to one core with `taskset -c N`, its output going to a log file, stopped by its own pid.
+ * @module
+ */
+
+/** True when `cmd` can be run (found on PATH). */
+export async function hasCommand(cmd: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `command -v "$1" >/dev/null 2>&1`, "sh", cmd],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** The first line a command prints (stdout or stderr), or undefined when it cannot run. */
+export async function commandFirstLine(cmd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const text = new TextDecoder().decode(out.stdout) || new TextDecoder().decode(out.stderr);
+    return text.split("\n").find((l) => l.trim())?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU pinning: the `taskset -c N` prefix for a command, or nothing when pinning is off. */
+export class Pinning {
+  /** @param enabled Whether taskset is available and there are at least two cores. */
+  constructor(readonly enabled: boolean) {}
+
+  /** The command prefix that pins to `cpu`. */
+  prefix(cpu: number): string[] {
+    return this.enabled ? ["taskset", "-c", String(cpu)] : [];
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** The environment children get: enough to run Deno and nothing that configures ccgate. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "LANG", "USER"]) {
+    const v = Deno.env.get(name);
+    if (v !== undefined) env[name] = v;
+  }
+  env.NO_COLOR = "1";
+  return { ...env, ...extra };
+}
+
+/** Options of {@link Service.start}. */
+export interface ServiceOptions {
+  /** For messages. */
+  name: string;
+  /** The command and its arguments (without the pinning prefix). */
+  cmd: string[];
+  /** Pin to this core. */
+  cpu?: number;
+  /** How to pin. */
+  pinning: Pinning;
+  /** Working directory. */
+  cwd?: string;
+  /** Environment (replaces the parent's). */
+  env: Record<string, string>;
+  /** File that receives the child's stdout and stderr. */
+  logFile: string;
+}
+
+/** A running child process. */
+export class Service {
+  /** For messages. */
+  readonly name: string;
+  /** The pid of the service itself (taskset and sh exec into it). */
+  readonly pid: number;
+  /** Its log file. */
+  readonly logFile: string;
+  readonly #child: Deno.ChildProcess;
+  #exited = false;
+  /** Resolves with the exit status. */
+  readonly status: Promise<Deno.CommandStatus>;
+
+  private constructor(name: string, child: Deno.ChildProcess, logFile: string) {
+    this.name = name;
+    this.#child = child;
+    this.pid = child.pid;
+    this.logFile = logFile;
+    this.status = child.status.then((s) => {
+      this.#exited = true;
+      return s;
+    });
+  }
+
+  /** Starts a service; `sh`, `taskset` and the command exec into one another, keeping one pid. */
+  static start(options: ServiceOptions): Service {
+    const full = options.cpu === undefined
+      ? options.cmd
+      : [...options.pinning.prefix(options.cpu), ...options.cmd];
+    const child = new Deno.Command("sh", {
+      args: ["-c", 'exec "$@" >>"$BENCH_LOG_FILE" 2>&1', "sh", ...full],
+      cwd: options.cwd,
+      env: { ...options.env, BENCH_LOG_FILE: options.logFile },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    return new Service(options.name, child, options.logFile);
+  }
+
+  /** True once the process has exited. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The last `lines` lines of its log. */
+  async logTail(lines = 20): Promise<string> {
+    try {
+      const text = await Deno.readTextFile(this.logFile);
+      return text.trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "";
+    }
+  }
+
+  /** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.#exited) return;
+    try {
+      this.#child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      this.status.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut && !this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await this.status;
+    }
+  }
+}
+
+/** Polls `url` until it answers 2xx, the service exits, or `timeoutMs` passes. */
+export async function waitForHttp(
+  service: Service,
+  url: string,
+  timeoutMs = 30_000,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (service.exited) break;
+    try {
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = await service.logTail();
+  throw new Error(
+    `${service.name} did not come up at ${url} (${service.exited ? "exited" : last})` +
+      (tail ? `; its log ends with:\n${tail}` : ""),
+  );
+}
