@@ -13,6 +13,7 @@ import { buildProviders, type ProviderMap, type StoredAccount } from "./provider
 import type { DispatchContext } from "./routing/dispatch.ts";
 import { Router } from "./routing/router.ts";
 import { StateSync } from "./store/state_sync.ts";
+import { SignatureBook } from "./translate/thinking_hygiene.ts";
 
 /** One config generation. */
 export interface Generation extends DispatchContext {
@@ -26,6 +27,8 @@ export class Gateway {
   readonly table = new StateTable();
   /** Usage counters. */
   readonly usage = new UsageBook();
+  /** Thinking-signature provenance (outlives generations). */
+  readonly signatures = new SignatureBook();
   /** The KV (undefined in pure in-memory use). */
   readonly kv?: Deno.Kv;
   /** Background KV sync. */
@@ -93,7 +96,13 @@ export class Gateway {
   }
 
   #build(config: Config): Generation {
-    const providers = buildProviders(config, this.#stored, this.table);
-    return { config, providers, router: new Router(config, providers), usage: this.usage };
+    const providers = buildProviders(config, this.#stored, this.table, this.signatures);
+    return {
+      config,
+      providers,
+      router: new Router(config, providers),
+      usage: this.usage,
+      signatures: this.signatures,
+    };
   }
 }

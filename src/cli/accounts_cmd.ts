@@ -12,6 +12,9 @@ import { openKv, withKvRetry } from "../store/kv.ts";
 import { maskSecret } from "../util/secret.ts";
 import { CliError, CONFIG_FLAGS, kvFlag, loadForCli, parseFlags } from "./args.ts";
 
+/** OpenAI-compatible presets usable as a provider name without a config entry. */
+const IMPLICIT_OPENAI = ["openai", "openrouter", "ollama", "gemini", "modelscope"];
+
 /** Help text. */
 export const ACCOUNTS_HELP = `ccgate accounts — manage upstream accounts
 
@@ -25,8 +28,9 @@ Usage:
 
 Options:
   -c, --config FILE    config file;  --kv PATH|URL   state store
-      --provider P     anthropic (default), a preset (zai, zhipu, kimi, minimax, deepseek) or a
-                       provider from the config file
+      --provider P     anthropic (default), a preset (zai, zhipu, kimi, minimax, deepseek:
+                       Anthropic-compatible; openai, openrouter, ollama, gemini, modelscope:
+                       OpenAI-compatible) or a provider from the config file
       --key KEY        the API key; "-" reads it from standard input (keeps it out of shell history)
       --weight N, --priority N   for the priority strategy
       --json           machine-readable output (list, verify)
@@ -131,20 +135,19 @@ export async function accountsCommand(args: string[]): Promise<void> {
       const apiKey = await readKey(values.key);
       return await withGateway(values, async (gateway, kv) => {
         const configured = gateway.config.providers.find((p) => p.name === provider);
-        if (!configured && provider !== "anthropic" && !(provider in PRESETS)) {
+        const implicit = provider === "anthropic" || provider in PRESETS ||
+          IMPLICIT_OPENAI.includes(provider);
+        if (!configured && !implicit) {
           throw new CliError(
             `unknown provider "${provider}": use anthropic, a preset (${
-              Object.keys(PRESETS).join(", ")
+              [...Object.keys(PRESETS), ...IMPLICIT_OPENAI].join(", ")
             }) or a provider from the config`,
             2,
           );
         }
-        if (
-          configured && configured.type !== "anthropic" &&
-          configured.type !== "anthropic-compatible"
-        ) {
+        if (configured?.type === "claude-oauth") {
           throw new CliError(
-            `provider "${provider}" is of type ${configured.type}; API-key accounts need an Anthropic-format provider`,
+            `provider "${provider}" holds subscription (OAuth) accounts; API keys cannot be added to it`,
             2,
           );
         }

@@ -6,6 +6,7 @@ import { configJsonSchema } from "../config/schema.ts";
 import { CONFIG_FLAGS, kvFlag, loadForCli, parseFlags } from "./args.ts";
 import { CliError } from "./args.ts";
 import { PRESETS } from "../providers/anthropic_compatible/presets.ts";
+import { openAISettings } from "../providers/openai_compatible/presets.ts";
 
 /** Help text. */
 export const CONFIG_HELP = `ccgate config — check or describe the configuration
@@ -37,12 +38,10 @@ export function configCommand(args: string[]): void {
     }`,
   ];
   for (const p of config.providers) {
-    const base = p.baseUrl ??
-      (p.preset
-        ? PRESETS[p.preset].baseUrl
-        : p.type === "anthropic"
-        ? "https://api.anthropic.com"
-        : "?");
+    const base = p.type === "openai-compatible" ? openAISettings(p).baseUrl : p.baseUrl ??
+      (p.preset && p.preset in PRESETS
+        ? PRESETS[p.preset as keyof typeof PRESETS].baseUrl
+        : "https://api.anthropic.com");
     lines.push(
       `provider ${p.name}: ${p.type}${
         p.preset ? ` (${p.preset})` : ""

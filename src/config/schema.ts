@@ -47,8 +47,24 @@ export const ProviderTypeSchema = z.enum([
   "claude-oauth",
 ]);
 
-/** Known Anthropic-compatible third parties whose quirks ship as data. */
-export const PresetSchema = z.enum(["zai", "zhipu", "kimi", "minimax", "deepseek"]);
+/**
+ * Known third parties whose quirks ship as data: Anthropic-compatible endpoints (zai, zhipu,
+ * kimi, minimax, deepseek) and OpenAI-compatible ones (openai, azure, openrouter, ollama,
+ * deepseek, kimi, zhipu, minimax, gemini, modelscope). The provider's type picks the table.
+ */
+export const PresetSchema = z.enum([
+  "zai",
+  "zhipu",
+  "kimi",
+  "minimax",
+  "deepseek",
+  "openai",
+  "azure",
+  "openrouter",
+  "ollama",
+  "gemini",
+  "modelscope",
+]);
 
 /** One upstream provider with its pool of accounts. */
 export const ProviderSchema = z.strictObject({
@@ -60,7 +76,9 @@ export const ProviderSchema = z.strictObject({
   baseUrl: z.url().optional().describe(
     "Upstream base URL; the client path (/v1/messages) is appended",
   ),
-  authHeader: z.enum(["x-api-key", "bearer", "both"]).optional(),
+  authHeader: z.enum(["x-api-key", "bearer", "both", "api-key", "none"]).optional().describe(
+    "How the credential is sent: x-api-key, Authorization: Bearer, both, Azure's api-key, or none",
+  ),
   strategy: StrategySchema.default("round-robin"),
   accounts: z.array(AccountSchema).default([]),
   models: z.record(z.string(), z.string()).default({}).describe(
@@ -77,6 +95,25 @@ export const ProviderSchema = z.strictObject({
   systemMessages: z.enum(["keep", "to-user"]).optional().describe(
     "to-user folds role:system entries inside messages into user turns (for upstreams that reject them)",
   ),
+  openai: z.strictObject({
+    apiVersion: z.string().optional().describe("Azure api-version query parameter"),
+    maxTokensField: z.enum(["auto", "max_tokens", "max_completion_tokens"]).optional().describe(
+      "auto: max_completion_tokens for o-series and gpt-5 models, max_tokens otherwise",
+    ),
+    reasoning: z.enum(["reasoning_effort", "openrouter", "deepseek", "none"]).optional().describe(
+      "How Anthropic thinking is requested upstream",
+    ),
+    replayReasoning: z.boolean().optional().describe(
+      "Send earlier thinking back as reasoning_content (DeepSeek/Kimi require it on tool-call turns)",
+    ),
+    systemRole: z.enum(["system", "developer"]).optional(),
+    schemaDialect: z.enum(["openai", "gemini", "plain"]).optional().describe(
+      "Tool JSON Schema cleaning",
+    ),
+    extraBody: z.record(z.string(), z.unknown()).optional().describe(
+      "Merged into every request body",
+    ),
+  }).optional().describe("OpenAI-compatible settings (type openai-compatible)"),
   enabled: z.boolean().default(true),
 });
 
@@ -196,6 +233,25 @@ export const ConfigSchema = z.strictObject({
       }
       accountNames.add(a.name);
     });
+    const anthropicPresets = ["zai", "zhipu", "kimi", "minimax", "deepseek"];
+    if (p.preset && p.type === "anthropic-compatible" && !anthropicPresets.includes(p.preset)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["providers", i, "preset"],
+        message:
+          `preset "${p.preset}" is for openai-compatible providers; anthropic-compatible presets: ${
+            anthropicPresets.join(", ")
+          }`,
+      });
+    }
+    if (p.preset && p.type === "openai-compatible" && ["zai"].includes(p.preset)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["providers", i, "preset"],
+        message:
+          `preset "zai" is an anthropic-compatible endpoint; use zhipu for GLM's OpenAI endpoint`,
+      });
+    }
     if (!p.baseUrl && !p.preset && p.type !== "anthropic" && p.type !== "claude-oauth") {
       ctx.addIssue({
         code: "custom",

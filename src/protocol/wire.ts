@@ -34,8 +34,8 @@ export interface StreamTap {
 export interface WireProtocol {
   /** Its name. */
   readonly name: Protocol;
-  /** A new tap for one stream. */
-  createTap(): StreamTap;
+  /** A new tap for one stream; `onSignature` hears thinking signatures as they pass. */
+  createTap(onSignature?: (signature: string) => void): StreamTap;
   /** The error at the very start of a stream, if the first event is one. */
   leadingError(chunk: Uint8Array): { type?: string; message?: string } | undefined;
   /** One SSE error event in this protocol. */

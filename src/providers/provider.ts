@@ -9,6 +9,7 @@ import type { ProviderConfig } from "../config/schema.ts";
 import type { Account } from "../pool/account.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { Endpoint, MessagesCall } from "../routing/call.ts";
+import type { SignatureBook } from "../translate/thinking_hygiene.ts";
 import type { UpstreamResponse } from "../upstream/fetch_upstream.ts";
 
 /** Settings every provider gets from the top-level config. */
@@ -19,6 +20,8 @@ export interface ProviderContext {
   customHeaders: Record<string, string>;
   /** max_tokens clamp. */
   tokens: { max?: number; min?: number };
+  /** Which upstream family signed which thinking block. */
+  signatures: SignatureBook;
 }
 
 /** One attempt: which call, on which account, asking for which upstream model. */
@@ -49,6 +52,11 @@ export interface Provider {
   readonly config: ProviderConfig;
   /** Its pool of accounts. */
   readonly pool: Pool;
+  /**
+   * Upstreams that can verify each other's thinking signatures share a family ("anthropic" for
+   * Anthropic itself); undefined when the upstream keeps no signatures (OpenAI-compatible).
+   */
+  readonly signatureFamily?: string;
   /** The upstream model for a routed model (provider model map; identity when none). */
   mapModel(model: string): string;
   /** True when the provider can serve this endpoint. */

@@ -9,10 +9,12 @@ import { Account, type AccountSpec } from "../pool/account.ts";
 import { emptyState } from "../pool/account_state.ts";
 import { Pool } from "../pool/pool.ts";
 import type { StateTable } from "../pool/state_table.ts";
+import { SignatureBook } from "../translate/thinking_hygiene.ts";
 import { fingerprint } from "../util/secret.ts";
 import { AnthropicWireProvider } from "./anthropic/provider.ts";
 import { createAnthropicCompatibleProvider } from "./anthropic_compatible/provider.ts";
 import { applyPreset, PRESETS } from "./anthropic_compatible/presets.ts";
+import { OpenAICompatibleProvider } from "./openai_compatible/provider.ts";
 import type { Provider, ProviderContext } from "./provider.ts";
 
 /** An API-key account stored in KV by `ccgate accounts add`. */
@@ -32,7 +34,7 @@ export interface StoredAccount {
 }
 
 /** Provider types this build can serve; the others arrive with later features. */
-const IMPLEMENTED = new Set(["anthropic", "anthropic-compatible"]);
+const IMPLEMENTED = new Set(["anthropic", "anthropic-compatible", "openai-compatible"]);
 const warned = new Set<string>();
 
 /** Providers by name, in config order. */
@@ -64,11 +66,13 @@ export function buildProviders(
   config: Config,
   stored: StoredAccount[],
   table: StateTable,
+  signatures: SignatureBook = new SignatureBook(),
 ): ProviderMap {
   const ctx: ProviderContext = {
     timeouts: config.timeouts,
     customHeaders: config.customHeaders,
     tokens: config.tokens,
+    signatures,
   };
   const configs = [...config.providers];
   for (const s of stored) {
@@ -134,6 +138,8 @@ export function buildProviders(
     );
     const provider = pc.type === "anthropic"
       ? new AnthropicWireProvider(pc, pool, ctx)
+      : pc.type === "openai-compatible"
+      ? new OpenAICompatibleProvider(pc, pool, ctx)
       : createAnthropicCompatibleProvider(pc, pool, ctx);
     providers.set(pc.name, provider);
   }

@@ -12,6 +12,7 @@ import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
 import { cooldownUntil } from "../pool/rate_limit_reset.ts";
 import type { WireProtocol } from "../protocol/wire.ts";
+import type { SignatureBook } from "../translate/thinking_hygiene.ts";
 import { anthropicWire } from "../upstream/anthropic_wire.ts";
 import { openAIWire } from "../upstream/openai_wire.ts";
 import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
@@ -29,6 +30,8 @@ export interface DispatchContext {
   router: Router;
   /** Usage counters. */
   usage: UsageBook;
+  /** Thinking-signature provenance. */
+  signatures: SignatureBook;
 }
 
 /** The request log line, filled as the call proceeds and written once. */
@@ -228,8 +231,12 @@ async function attempt(
   record.upstream_status = status;
   const verdict = verdictFor(status);
   if (verdict === "ok") {
+    const family = provider.signatureFamily;
     const result = await relay(up, {
       wire: wireOf(call),
+      onSignature: family && call.protocol === "anthropic"
+        ? (sig) => ctx.signatures.note(sig, family)
+        : undefined,
       readMs: ctx.config.timeouts.readMs,
       startedAt: call.startedAt,
       headers: {

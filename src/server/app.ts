@@ -8,8 +8,10 @@ import { cors } from "hono/cors";
 import type { Gateway } from "../gateway.ts";
 import { logger } from "../observability/log.ts";
 import { anthropicError } from "../protocol/anthropic_error.ts";
+import { openAIError } from "../protocol/openai_error.ts";
 import { keyMatches, presentedKey } from "./client_auth.ts";
 import { handleMessages } from "./messages_door.ts";
+import { handleChatCompletions, openAIModelList } from "./openai_door.ts";
 import { statusRoutes, statusSummary } from "./status_api.ts";
 import { VERSION } from "../version.ts";
 
@@ -58,10 +60,11 @@ export function createApp(gateway: Gateway): Hono {
   const clientAuth: MiddlewareHandler = async (c, next) => {
     const keys = config().auth.clientKeys;
     if (keys.length && !keyMatches(presentedKey(c.req.raw.headers), keys)) {
-      return anthropicError(
-        401,
-        "invalid or missing gateway key: send it as x-api-key or Authorization: Bearer",
-      );
+      const message =
+        "invalid or missing gateway key: send it as x-api-key or Authorization: Bearer";
+      return c.req.path.endsWith("/chat/completions")
+        ? openAIError(401, message, { type: "authentication_error" })
+        : anthropicError(401, message);
     }
     await next();
   };
@@ -83,6 +86,7 @@ export function createApp(gateway: Gateway): Hono {
   }
 
   app.use("/v1/*", clientAuth);
+  app.use("/chat/*", clientAuth);
   app.use("/p/*", clientAuth);
   app.use("/status", adminAuth);
   app.use("/status/*", adminAuth);
@@ -97,12 +101,24 @@ export function createApp(gateway: Gateway): Hono {
       `${prefix}/v1/messages/count_tokens`,
       (c) => handleMessages(gateway, c.req.raw, "count_tokens", c.req.param("profile")),
     );
+    app.post(
+      `${prefix}/v1/chat/completions`,
+      (c) => handleChatCompletions(gateway, c.req.raw, c.req.param("profile")),
+    );
+    app.post(
+      `${prefix}/chat/completions`,
+      (c) => handleChatCompletions(gateway, c.req.raw, c.req.param("profile")),
+    );
     app.get(`${prefix}/v1/models`, (c) => {
       const profile = c.req.param("profile");
       if (profile !== undefined && !gateway.generation.router.profiles().includes(profile)) {
         return anthropicError(404, `unknown profile "${profile}"`);
       }
       const ids = gateway.generation.router.listModels();
+      // Anthropic clients always send anthropic-version; OpenAI clients never do.
+      if (!c.req.header("anthropic-version")) {
+        return c.json(openAIModelList(ids, gateway.startedAt));
+      }
       const created = new Date(gateway.startedAt).toISOString();
       const data = ids.map((id) => ({ type: "model", id, display_name: id, created_at: created }));
       return c.json({

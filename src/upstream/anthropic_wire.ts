@@ -8,6 +8,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { anthropicError, anthropicErrorEvent } from "../protocol/anthropic_error.ts";
 import { mergeUsage, type StreamTap, type TapState, type WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
+import { signatureFromDelta } from "../translate/thinking_hygiene.ts";
 
 /** An Anthropic SSE observer fed with the raw chunks. */
 export class SseTap implements StreamTap {
@@ -15,6 +16,12 @@ export class SseTap implements StreamTap {
   readonly state: TapState = { usage: {}, stopped: false, events: 0 };
   readonly #decoder = new TextDecoder();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e) });
+  readonly #onSignature?: (signature: string) => void;
+
+  /** @param onSignature Hears each thinking signature. */
+  constructor(onSignature?: (signature: string) => void) {
+    this.#onSignature = onSignature;
+  }
 
   /** Feeds one chunk. */
   push(chunk: Uint8Array<ArrayBuffer>): void {
@@ -32,6 +39,9 @@ export class SseTap implements StreamTap {
       } catch {
         // A malformed event is passed on untouched; the client decides.
       }
+    } else if (name === "content_block_delta" && this.#onSignature) {
+      const signature = signatureFromDelta(event.data);
+      if (signature) this.#onSignature(signature);
     } else if (name === "message_stop") {
       this.state.stopped = true;
     } else if (name === "error") {
@@ -62,7 +72,7 @@ export function leadingErrorEvent(
 /** The Anthropic protocol. */
 export const anthropicWire: WireProtocol = {
   name: "anthropic",
-  createTap: () => new SseTap(),
+  createTap: (onSignature) => new SseTap(onSignature),
   leadingError: leadingErrorEvent,
   errorEvent: anthropicErrorEvent,
   errorResponse: anthropicError,

@@ -41,6 +41,8 @@ export interface RelayOptions {
   headers: Record<string, string>;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** Hears thinking signatures in the response (for signature hygiene). */
+  onSignature?: (signature: string) => void;
   /** Called exactly once when the response is finished, failed or cancelled. */
   onFinish(result: RelayResult): void;
 }
@@ -146,7 +148,7 @@ export async function relay(
     };
   }
 
-  const tap = options.wire.createTap();
+  const tap = options.wire.createTap(options.onSignature);
   let finished = false;
   let ttfbMs: number | undefined;
   const finish = (extra: Partial<RelayResult>) => {
@@ -243,6 +245,11 @@ async function relayJson(
   try {
     const json = JSON.parse(new TextDecoder().decode(bytes));
     usage = json && typeof json === "object" ? options.wire.jsonUsage(json) : {};
+    if (options.onSignature && Array.isArray(json?.content)) {
+      for (const block of json.content) {
+        if (typeof block?.signature === "string") options.onSignature(block.signature);
+      }
+    }
   } catch {
     return {
       failure: { verdict: "server_error", message: "upstream answered 2xx with invalid JSON" },

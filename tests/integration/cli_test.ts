@@ -585,12 +585,12 @@ Deno.test("cli: accounts add, list, disable, enable and remove through the KV", 
   }
 });
 
-Deno.test("cli: accounts add to a config provider of a non-Anthropic type is rejected", async () => {
+Deno.test("cli: accounts add to a subscription (claude-oauth) provider is rejected", async () => {
   const sb = await sandbox();
   try {
     const file = await sb.write(
       "oa.yaml",
-      "providers:\n  - name: oa\n    type: openai-compatible\n    baseUrl: http://127.0.0.1:9/v1\n",
+      "providers:\n  - name: oa\n    type: claude-oauth\n",
     );
     const r = await ccgate(sb, [
       "accounts",
@@ -608,7 +608,7 @@ Deno.test("cli: accounts add to a config provider of a non-Anthropic type is rej
     // A warning log line about the provider type may come first; the error is the last line.
     assert.match(
       r.stderr.trimEnd().split("\n").at(-1)!,
-      /^ccgate: provider "oa" is of type openai-compatible; API-key accounts need/,
+      /^ccgate: provider "oa" holds subscription \(OAuth\) accounts/,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   } finally {

@@ -160,7 +160,9 @@ Deno.test("probes answer 200 and /v1/models lists configured models in Anthropic
         assert.equal(res.status, 200, `${method} ${path}`);
       }
     }
-    const models = await (await fetch(`${gw.url}/v1/models`)).json();
+    const models =
+      await (await fetch(`${gw.url}/v1/models`, { headers: { "anthropic-version": "2023-06-01" } }))
+        .json();
     const ids = models.data.map((m: { id: string }) => m.id);
     assert.deepEqual(ids.sort(), ["claude-haiku-5-5", "claude-opus-5-5", "claude-sonnet-5-5"]);
     assert.equal(models.data[0].type, "model");

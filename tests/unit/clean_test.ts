@@ -18,6 +18,7 @@ import type { Attempt, ProviderContext } from "../../src/providers/provider.ts";
 import type { MessagesCall } from "../../src/routing/call.ts";
 import { Account } from "../../src/pool/account.ts";
 import { StateTable } from "../../src/pool/state_table.ts";
+import { SignatureBook } from "../../src/translate/thinking_hygiene.ts";
 
 function provider(raw: Record<string, unknown>): ProviderConfig {
   return ProviderSchema.parse({ name: "p", type: "anthropic-compatible", ...raw });
@@ -349,6 +350,7 @@ function ctx(tokens: ProviderContext["tokens"] = {}, customHeaders = {}): Provid
     timeouts: { connectMs: 1000, readMs: 1000, requestMs: 1000 },
     customHeaders,
     tokens,
+    signatures: new SignatureBook(),
   };
 }
 

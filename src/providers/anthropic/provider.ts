@@ -7,9 +7,17 @@ import type { ProviderConfig } from "../../config/schema.ts";
 import type { Account } from "../../pool/account.ts";
 import type { Pool } from "../../pool/pool.ts";
 import type { Endpoint } from "../../routing/call.ts";
+import { adaptResponse } from "../../translate/adapt_response.ts";
+import {
+  fromOpenAIRequest,
+  thinkingStyleFor,
+  wantsUsage,
+} from "../../translate/from_openai_request.ts";
+import type { ChatRequest } from "../../translate/openai_types.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
+import { stripForeignThinking } from "../../translate/thinking_hygiene.ts";
 import { type BodyCleaner, buildBody, buildHeaders, upstreamUrl } from "./request.ts";
 import { applyAuth } from "./request.ts";
 
@@ -24,9 +32,11 @@ export class AnthropicWireProvider implements Provider {
   readonly config: ProviderConfig;
   /** @inheritdoc */
   readonly pool: Pool;
+  /** @inheritdoc */
+  readonly signatureFamily: string;
   readonly #ctx: ProviderContext;
   readonly #baseUrl: string;
-  readonly #clean?: BodyCleaner;
+  readonly #clean: BodyCleaner;
 
   /** @param clean Per-provider body cleaning (anthropic-compatible upstreams). */
   constructor(config: ProviderConfig, pool: Pool, ctx: ProviderContext, clean?: BodyCleaner) {
@@ -35,7 +45,21 @@ export class AnthropicWireProvider implements Provider {
     this.pool = pool;
     this.#ctx = ctx;
     this.#baseUrl = config.baseUrl ?? ANTHROPIC_BASE_URL;
-    this.#clean = clean;
+    this.signatureFamily = config.type === "anthropic" || config.type === "claude-oauth"
+      ? "anthropic"
+      : `host:${new URL(this.#baseUrl).host}`;
+    const family = this.signatureFamily;
+    const book = ctx.signatures;
+    this.#clean = (body) => {
+      let changed = clean ? clean(body) : false;
+      const stripped = stripForeignThinking(body.messages, family, book);
+      if (stripped) {
+        body.messages = stripped.messages;
+        if (stripped.lastAssistantStripped) delete body.thinking;
+        changed = true;
+      }
+      return changed;
+    };
   }
 
   /** The upstream base URL. */
@@ -54,17 +78,30 @@ export class AnthropicWireProvider implements Provider {
   }
 
   /** @inheritdoc */
-  send(attempt: Attempt): Promise<UpstreamResponse> {
+  async send(attempt: Attempt): Promise<UpstreamResponse> {
     const { call } = attempt;
-    const url = upstreamUrl(this.#baseUrl, call.endpoint, call.search);
+    // An OpenAI-door call is translated here, per attempt, so mixed chains work.
+    const translated = call.protocol === "openai"
+      ? fromOpenAIRequest(call.body as unknown as ChatRequest, {
+        thinking: thinkingStyleFor(attempt.model),
+      })
+      : undefined;
+    const url = upstreamUrl(this.#baseUrl, call.endpoint, translated ? "" : call.search);
     const headers = buildHeaders(attempt, this.config, this.#ctx);
-    const body = buildBody(attempt, this.#ctx, this.#clean);
+    const body = buildBody(attempt, this.#ctx, this.#clean, translated);
     const timeout = call.stream || call.endpoint === "count_tokens"
       ? this.#ctx.timeouts.connectMs
       : this.#ctx.timeouts.requestMs;
-    return fetchUpstream(url, { method: "POST", headers, body }, {
+    const up = await fetchUpstream(url, { method: "POST", headers, body }, {
       clientSignal: call.signal,
       headersTimeoutMs: timeout,
+    });
+    if (!translated) return up;
+    return await adaptResponse(up, "anthropic", "openai", {
+      model: call.model,
+      inputTokens: 0,
+      includeUsage: wantsUsage(call.body as unknown as ChatRequest),
+      readMs: this.#ctx.timeouts.readMs,
     });
   }
 

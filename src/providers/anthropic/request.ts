@@ -51,23 +51,28 @@ export function buildHeaders(
   return headers;
 }
 
-/** The upstream body: the original bytes, or a rewritten copy when something must change. */
+/**
+ * The upstream body: the original bytes, or a rewritten copy when something must change.
+ * `translated` is a body built from another protocol; it is always serialised.
+ */
 export function buildBody(
   attempt: Attempt,
   ctx: ProviderContext,
   clean?: BodyCleaner,
+  translated?: Record<string, unknown>,
 ): Uint8Array<ArrayBuffer> | string {
   const { call, model } = attempt;
-  let copy: Record<string, unknown> | undefined;
-  const edit = () => (copy ??= { ...call.body });
-  if (model !== call.model) edit().model = model;
-  const maxTokens = call.body.max_tokens;
+  const source = translated ?? call.body;
+  let copy: Record<string, unknown> | undefined = translated ? { ...translated } : undefined;
+  const edit = () => (copy ??= { ...source });
+  if (source.model !== model) edit().model = model;
+  const maxTokens = source.max_tokens;
   if (typeof maxTokens === "number" && call.endpoint === "messages") {
     const clamped = Math.max(Math.min(maxTokens, ctx.tokens.max ?? Infinity), ctx.tokens.min ?? 0);
     if (clamped !== maxTokens) edit().max_tokens = clamped;
   }
   if (clean) {
-    const candidate = copy ?? { ...call.body };
+    const candidate = copy ?? { ...source };
     if (clean(candidate)) copy = candidate;
   }
   return copy ? JSON.stringify(copy) : call.raw;

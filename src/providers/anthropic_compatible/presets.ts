@@ -24,8 +24,11 @@ const CLAUDE_ONLY_FIELDS = [
   "safeguards",
 ];
 
+/** Names of the Anthropic-compatible presets. */
+export type AnthropicPresetName = "zai" | "zhipu" | "kimi" | "minimax" | "deepseek";
+
 /** Presets by name. */
-export const PRESETS: Record<NonNullable<ProviderConfig["preset"]>, Preset> = {
+export const PRESETS: Record<AnthropicPresetName, Preset> = {
   zai: {
     baseUrl: "https://api.z.ai/api/anthropic",
     authHeader: "bearer",
@@ -75,8 +78,8 @@ export const PRESETS: Record<NonNullable<ProviderConfig["preset"]>, Preset> = {
 
 /** The config with its preset's defaults filled in under the values the user wrote. */
 export function applyPreset(config: ProviderConfig): ProviderConfig {
-  if (!config.preset) return config;
-  const preset = PRESETS[config.preset];
+  if (!config.preset || !(config.preset in PRESETS)) return config;
+  const preset = PRESETS[config.preset as AnthropicPresetName];
   return {
     ...config,
     baseUrl: config.baseUrl ?? preset.baseUrl,

@@ -1,0 +1,168 @@
+/**
+ * Provider `openai-compatible`: upstreams that speak OpenAI Chat Completions (OpenAI, Azure,
+ * OpenRouter, Ollama, DeepSeek, Kimi, GLM, MiniMax, Gemini's OpenAI endpoint, ModelScope).
+ * Anthropic calls are translated both ways; OpenAI calls pass through with the model mapped.
+ * `count_tokens` is answered locally with an estimate.
+ * @module
+ */
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Account } from "../../pool/account.ts";
+import type { Pool } from "../../pool/pool.ts";
+import type { Endpoint } from "../../routing/call.ts";
+import { adaptResponse } from "../../translate/adapt_response.ts";
+import { estimateTokens } from "../../translate/estimate_tokens.ts";
+import { toOpenAIRequest } from "../../translate/to_openai_request.ts";
+import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
+import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
+import { mapModel } from "../shared/model_map.ts";
+import { type OpenAISettings, openAISettings, tokenFieldFor } from "./presets.ts";
+
+/** Applies the credential in the configured header style. */
+export function applyOpenAIAuth(
+  headers: Headers,
+  style: OpenAISettings["authHeader"],
+  credential: string,
+): void {
+  if (style === "none") return;
+  if (style === "api-key") headers.set("api-key", credential);
+  else if (style === "x-api-key") headers.set("x-api-key", credential);
+  else {
+    headers.set("authorization", `Bearer ${credential}`);
+    if (style === "both") headers.set("x-api-key", credential);
+  }
+}
+
+/** An OpenAI Chat Completions upstream. */
+export class OpenAICompatibleProvider implements Provider {
+  /** @inheritdoc */
+  readonly name: string;
+  /** @inheritdoc */
+  readonly config: ProviderConfig;
+  /** @inheritdoc */
+  readonly pool: Pool;
+  /** Resolved quirks. */
+  readonly settings: OpenAISettings;
+  readonly #ctx: ProviderContext;
+
+  /** Builds the provider. */
+  constructor(config: ProviderConfig, pool: Pool, ctx: ProviderContext) {
+    this.name = config.name;
+    this.config = config;
+    this.pool = pool;
+    this.#ctx = ctx;
+    this.settings = openAISettings(config);
+  }
+
+  /** @inheritdoc */
+  mapModel(model: string): string {
+    return mapModel(this.config.models, model) ?? model;
+  }
+
+  /** @inheritdoc */
+  supports(_endpoint: Endpoint): boolean {
+    return true;
+  }
+
+  #url(path: string): string {
+    const query = this.settings.apiVersion
+      ? `?api-version=${encodeURIComponent(this.settings.apiVersion)}`
+      : "";
+    return `${this.settings.baseUrl}${path}${query}`;
+  }
+
+  #headers(account: Account): Headers {
+    const headers = new Headers({
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    });
+    for (const [k, v] of Object.entries(this.#ctx.customHeaders)) headers.set(k, v);
+    for (const [k, v] of Object.entries(this.config.headers)) headers.set(k, v);
+    applyOpenAIAuth(headers, this.settings.authHeader, account.spec.credential);
+    return headers;
+  }
+
+  #clampTokens(body: Record<string, unknown>): void {
+    const { max, min } = this.#ctx.tokens;
+    for (const field of ["max_tokens", "max_completion_tokens"]) {
+      const v = body[field];
+      if (typeof v === "number") body[field] = Math.max(Math.min(v, max ?? Infinity), min ?? 0);
+    }
+  }
+
+  /** @inheritdoc */
+  async send(attempt: Attempt): Promise<UpstreamResponse> {
+    const { call, account, model } = attempt;
+    if (call.endpoint === "count_tokens") {
+      // No OpenAI equivalent: answer locally rather than 404 (Claude Code sizes its context by it).
+      const body = JSON.stringify({ input_tokens: estimateTokens(call.body) });
+      const response = new Response(body, { headers: { "content-type": "application/json" } });
+      return { response, abort() {}, signal: new AbortController().signal };
+    }
+    let payload: Record<string, unknown>;
+    if (call.protocol === "anthropic") {
+      payload = toOpenAIRequest(call.body, {
+        model,
+        maxTokensField: tokenFieldFor(this.settings.maxTokensField, model),
+        reasoning: this.settings.reasoning,
+        replayReasoning: this.settings.replayReasoning,
+        systemRole: this.settings.systemRole,
+        schemaDialect: this.settings.schemaDialect,
+        includeUsage: true,
+      }) as Record<string, unknown>;
+    } else {
+      payload = { ...call.body, model };
+      const field = tokenFieldFor(this.settings.maxTokensField, model);
+      const other = field === "max_tokens" ? "max_completion_tokens" : "max_tokens";
+      if (payload[other] !== undefined && payload[field] === undefined) {
+        payload[field] = payload[other];
+        delete payload[other];
+      }
+    }
+    this.#clampTokens(payload);
+    Object.assign(payload, this.settings.extraBody);
+    const timeout = call.stream ? this.#ctx.timeouts.connectMs : this.#ctx.timeouts.requestMs;
+    const up = await fetchUpstream(this.#url("/chat/completions"), {
+      method: "POST",
+      headers: this.#headers(account),
+      body: JSON.stringify(payload),
+    }, { clientSignal: call.signal, headersTimeoutMs: timeout });
+    return await adaptResponse(up, "openai", call.protocol, {
+      model: call.model,
+      inputTokens: call.protocol === "anthropic" ? estimateTokens(call.body) : 0,
+      includeUsage: true,
+      readMs: this.#ctx.timeouts.readMs,
+    });
+  }
+
+  /** @inheritdoc */
+  async verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
+    try {
+      const res = await fetch(this.#url("/models"), {
+        headers: this.#headers(account),
+        signal: signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
+      });
+      await res.body?.cancel();
+      if (res.ok) return { ok: true, status: res.status, detail: "credential accepted" };
+      if (res.status === 401 || res.status === 403) {
+        return { ok: false, status: res.status, detail: "credential rejected" };
+      }
+      if (res.status === 404) {
+        return {
+          ok: true,
+          status: res.status,
+          detail: "upstream has no /models; credential not rejected",
+        };
+      }
+      return { ok: false, status: res.status, detail: `upstream answered ${res.status}` };
+    } catch (error) {
+      return { ok: false, detail: `cannot reach upstream: ${(error as Error).message}` };
+    }
+  }
+
+  /** @inheritdoc */
+  models(): string[] {
+    return this.settings.modelList.length
+      ? this.settings.modelList
+      : [...new Set(Object.values(this.config.models))];
+  }
+}

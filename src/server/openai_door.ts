@@ -1,0 +1,81 @@
+/**
+ * The OpenAI front door: `POST /v1/chat/completions` served by any configured upstream (an
+ * Anthropic one through the reverse translation, an OpenAI one directly), with errors in
+ * OpenAI shape.
+ * @module
+ */
+import type { Gateway } from "../gateway.ts";
+import { logger } from "../observability/log.ts";
+import { openAIError } from "../protocol/openai_error.ts";
+import { ChatRequestHead, describeOpenAIIssues } from "../protocol/openai_request.ts";
+import type { MessagesCall } from "../routing/call.ts";
+import { dispatch } from "../routing/dispatch.ts";
+import { BodyTooLarge, readBody } from "./body.ts";
+import { newRequestId } from "./messages_door.ts";
+
+const decoder = new TextDecoder();
+
+/** Serves one Chat Completions request. */
+export async function handleChatCompletions(
+  gateway: Gateway,
+  request: Request,
+  profile?: string,
+): Promise<Response> {
+  const startedAt = performance.now();
+  const gen = gateway.generation;
+  const id = newRequestId();
+  const reject = (status: number, message: string, type = "invalid_request_error") => {
+    logger.info("request rejected", { id, route: "chat_completions", status, error: message });
+    return openAIError(status, message, { type, headers: { "x-request-id": id } });
+  };
+  let raw: Uint8Array<ArrayBuffer>;
+  try {
+    raw = await readBody(request, gen.config.server.bodyLimit);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return reject(413, error.message);
+    return reject(400, `cannot read request body: ${(error as Error).message}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(decoder.decode(raw));
+  } catch (error) {
+    return reject(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return reject(400, "request body must be a JSON object");
+  }
+  const parsed = ChatRequestHead.safeParse(body);
+  if (!parsed.success) return reject(400, describeOpenAIIssues(parsed.error));
+  const record = body as Record<string, unknown>;
+  const call: MessagesCall = {
+    id,
+    endpoint: "messages",
+    protocol: "openai",
+    raw,
+    body: record,
+    model: record.model as string,
+    stream: record.stream === true,
+    sessionId: request.headers.get("x-claude-code-session-id") ??
+      request.headers.get("x-session-id") ?? undefined,
+    headers: request.headers,
+    search: "",
+    signal: request.signal,
+    pinnedAccount: request.headers.get("x-account-name") ?? undefined,
+    profile,
+    startedAt,
+  };
+  return await dispatch(call, gen);
+}
+
+/** GET /v1/models in OpenAI shape. */
+export function openAIModelList(ids: string[], created: number) {
+  return {
+    object: "list",
+    data: ids.map((id) => ({
+      id,
+      object: "model",
+      created: Math.floor(created / 1000),
+      owned_by: "ccgate",
+    })),
+  };
+}
