@@ -19,14 +19,17 @@ export interface MessagesCall {
   protocol: Protocol;
   /** The body exactly as received. */
   raw: Uint8Array<ArrayBuffer>;
-  /** The parsed body; never mutated (each attempt copies what it changes). */
-  body: Record<string, unknown>;
+  /**
+   * The parsed body; never mutated (each attempt copies what it changes). On the fast path it
+   * is parsed on first access and throws {@link InvalidRequestBody} when the bytes are not JSON.
+   */
+  readonly body: Record<string, unknown>;
   /** The model the client asked for. */
   model: string;
   /** `stream: true`. */
   stream: boolean;
-  /** Claude Code session id (header, or `session_id` inside `metadata.user_id`). */
-  sessionId?: string;
+  /** Claude Code session id (header, or `session_id` inside `metadata.user_id`); may be lazy. */
+  readonly sessionId?: string;
   /** Client headers. */
   headers: Headers;
   /** The query string including `?` (Claude Code sends `?beta=true`), or "". */
@@ -39,6 +42,14 @@ export interface MessagesCall {
   profile?: string;
   /** When the gateway received it (performance.now()). */
   startedAt: number;
+}
+
+/**
+ * The body turned out not to be valid JSON when a provider needed it parsed (bodies on the
+ * fast path are only peeked at). The failover loop answers 400 and blames no account.
+ */
+export class InvalidRequestBody extends Error {
+  override name = "InvalidRequestBody";
 }
 
 /** Token usage as Anthropic reports it (all optional: streams report in parts). */

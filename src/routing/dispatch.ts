@@ -10,6 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { logger } from "../observability/log.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
+import type { PickContext } from "../pool/pool.ts";
 import { cooldownUntil } from "../pool/rate_limit_reset.ts";
 import type { WireProtocol } from "../protocol/wire.ts";
 import type { SignatureBook } from "../translate/thinking_hygiene.ts";
@@ -19,7 +20,7 @@ import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
 import { readAll, relay } from "../upstream/relay.ts";
 import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf, type Verdict, verdictFor } from "../upstream/outcome.ts";
-import type { MessagesCall, Usage } from "./call.ts";
+import { InvalidRequestBody, type MessagesCall, type Usage } from "./call.ts";
 import type { Chain, Router, Target } from "./router.ts";
 
 /** What the loop needs from the running gateway (one config generation). */
@@ -172,13 +173,22 @@ function findPinned(chains: Chain[], name: string): boolean {
   return chains.some((c) => c.targets.some((t) => t.provider.pool.get(name)));
 }
 
+/** The pick context, reading the (possibly lazy) session id only if a strategy asks. */
+function sessionOf(call: MessagesCall): PickContext {
+  return {
+    get sessionId() {
+      return call.sessionId;
+    },
+  };
+}
+
 function candidates(call: MessagesCall, target: Target): readonly Account[] {
   const pool = target.provider.pool;
   if (call.pinnedAccount) {
     const account = pool.get(call.pinnedAccount);
     return account ? [account] : [];
   }
-  return pool.candidates(target.model, { sessionId: call.sessionId }, Date.now()).ready;
+  return pool.candidates(target.model, sessionOf(call), Date.now()).ready;
 }
 
 function soonestReset(chains: Chain[], call: MessagesCall, now: number): number | undefined {
@@ -214,6 +224,12 @@ async function attempt(
     up = await provider.send({ call, account, model: target.model });
   } catch (error) {
     end();
+    if (error instanceof InvalidRequestBody) {
+      record.status = 400;
+      record.error = error.message;
+      writeRecord(record, call.startedAt);
+      return { response: wireOf(call).errorResponse(400, error.message, { requestId: call.id }) };
+    }
     const failure = error instanceof UpstreamFailure
       ? error
       : new UpstreamFailure("network", String(error));
@@ -256,7 +272,7 @@ async function attempt(
     });
     if ("response" in result) {
       account.succeeded();
-      provider.pool.bind({ sessionId: call.sessionId }, account, Date.now());
+      provider.pool.bind(sessionOf(call), account, Date.now());
       if (!result.response.headers.has("request-id")) {
         result.response.headers.set("request-id", call.id);
       }

@@ -11,12 +11,16 @@ import {
   MessagesRequestHead,
   sessionIdFromUserId,
 } from "../protocol/anthropic_request.ts";
-import type { Endpoint, MessagesCall } from "../routing/call.ts";
+import { type Endpoint, InvalidRequestBody, type MessagesCall } from "../routing/call.ts";
+import { peekMessagesBody } from "../protocol/anthropic_peek.ts";
 import { dispatch } from "../routing/dispatch.ts";
 import { logger } from "../observability/log.ts";
 import { BodyTooLarge, readBody } from "./body.ts";
 
 const decoder = new TextDecoder();
+
+/** Bodies at least this large take the peek fast path (smaller ones parse in microseconds). */
+export const FAST_PATH_MIN_BYTES = 16 * 1024;
 
 /** A new gateway request id. */
 export function newRequestId(): string {
@@ -45,6 +49,60 @@ export async function handleMessages(
     if (error instanceof BodyTooLarge) return reject(413, error.message);
     return reject(400, `cannot read request body: ${(error as Error).message}`);
   }
+  const url = new URL(request.url);
+  const base = {
+    id,
+    endpoint,
+    protocol: "anthropic" as const,
+    raw,
+    headers: request.headers,
+    search: url.search,
+    signal: request.signal,
+    pinnedAccount: request.headers.get("x-account-name") ?? undefined,
+    profile,
+    startedAt,
+  };
+  const headerSession = request.headers.get("x-claude-code-session-id") ?? undefined;
+
+  // Fast path: large bodies in Claude Code's shape are routed from a peek at their edges and
+  // forwarded as they are; they are parsed only if a provider must change them.
+  const peek = endpoint === "messages" && raw.length >= FAST_PATH_MIN_BYTES
+    ? peekMessagesBody(raw)
+    : undefined;
+  if (peek) {
+    let parsed: Record<string, unknown> | undefined;
+    const call: MessagesCall = {
+      ...base,
+      model: peek.model,
+      stream: peek.stream,
+      get body() {
+        if (parsed) return parsed;
+        try {
+          parsed = JSON.parse(decoder.decode(raw));
+        } catch (error) {
+          throw new InvalidRequestBody(
+            `request body is not valid JSON: ${(error as Error).message}`,
+          );
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+          throw new InvalidRequestBody("request body must be a JSON object");
+        }
+        return parsed;
+      },
+      get sessionId() {
+        if (headerSession) return headerSession;
+        try {
+          return sessionIdFromUserId(
+            (this.body.metadata as { user_id?: string } | undefined)?.user_id,
+          );
+        } catch {
+          return undefined;
+        }
+      },
+    };
+    return await dispatch(call, gen);
+  }
+
   let body: unknown;
   try {
     body = JSON.parse(decoder.decode(raw));
@@ -60,23 +118,12 @@ export async function handleMessages(
 
   const record = body as Record<string, unknown>;
   const metadata = record.metadata as { user_id?: string } | undefined;
-  const url = new URL(request.url);
   const call: MessagesCall = {
-    id,
-    endpoint,
-    protocol: "anthropic",
-    raw,
+    ...base,
     body: record,
     model: record.model as string,
     stream: endpoint === "messages" && record.stream === true,
-    sessionId: request.headers.get("x-claude-code-session-id") ??
-      sessionIdFromUserId(metadata?.user_id),
-    headers: request.headers,
-    search: url.search,
-    signal: request.signal,
-    pinnedAccount: request.headers.get("x-account-name") ?? undefined,
-    profile,
-    startedAt,
+    sessionId: headerSession ?? sessionIdFromUserId(metadata?.user_id),
   };
   return await dispatch(call, gen);
 }

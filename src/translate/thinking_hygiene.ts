@@ -6,9 +6,12 @@
  * @module
  */
 
+import { bytesInclude } from "../protocol/anthropic_peek.ts";
+
 /** Remembers which upstream family signed which thinking block (bounded, most recent kept). */
 export class SignatureBook {
   readonly #families = new Map<string, string>();
+  readonly #seen = new Set<string>();
   readonly #max: number;
 
   /** @param max How many signatures to remember. */
@@ -25,6 +28,7 @@ export class SignatureBook {
   note(signature: string, family: string): void {
     if (!signature) return;
     const key = SignatureBook.#key(signature);
+    this.#seen.add(family);
     this.#families.delete(key);
     this.#families.set(key, family);
     if (this.#families.size > this.#max) this.#families.delete(this.#families.keys().next().value!);
@@ -33,6 +37,11 @@ export class SignatureBook {
   /** The family that signed `signature`, when this process saw it. */
   familyOf(signature: string): string | undefined {
     return this.#families.get(SignatureBook.#key(signature));
+  }
+
+  /** True when some family other than `family` has signed blocks this process saw. */
+  hasOtherFamilies(family: string): boolean {
+    return this.#seen.size > (this.#seen.has(family) ? 1 : 0);
   }
 
   /** How many signatures are remembered. */
@@ -92,4 +101,14 @@ export function signatureFromDelta(data: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a raw body may hold thinking blocks `family` cannot verify, decided on the bytes so
+ * the common case (no foreign family seen, no unsigned block) never parses the body.
+ */
+export function mayNeedHygiene(raw: Uint8Array, family: string, book: SignatureBook): boolean {
+  if (bytesInclude(raw, '"signature":""') || bytesInclude(raw, '"signature": ""')) return true;
+  if (!book.hasOtherFamilies(family)) return false;
+  return bytesInclude(raw, '"type":"thinking"') || bytesInclude(raw, '"type": "thinking"');
 }

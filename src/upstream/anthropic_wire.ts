@@ -4,18 +4,21 @@
  * and Anthropic-shaped errors.
  * @module
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { anthropicError, anthropicErrorEvent } from "../protocol/anthropic_error.ts";
 import { mergeUsage, type StreamTap, type TapState, type WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { signatureFromDelta } from "../translate/thinking_hygiene.ts";
 
-/** An Anthropic SSE observer fed with the raw chunks. */
+/**
+ * An Anthropic SSE observer fed with complete events (the relay cuts chunks at event
+ * boundaries). It looks only at the few events that matter — message_start, message_delta,
+ * message_stop, error and signature deltas — with plain string search: a general SSE parser
+ * costs more per chunk than the rest of the relay.
+ */
 export class SseTap implements StreamTap {
   /** Observations. */
   readonly state: TapState = { usage: {}, stopped: false, events: 0 };
   readonly #decoder = new TextDecoder();
-  readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e) });
   readonly #onSignature?: (signature: string) => void;
 
   /** @param onSignature Hears each thinking signature. */
@@ -23,35 +26,65 @@ export class SseTap implements StreamTap {
     this.#onSignature = onSignature;
   }
 
-  /** Feeds one chunk. */
-  push(chunk: Uint8Array<ArrayBuffer>): void {
-    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+  /** Feeds one chunk of complete events. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const text = this.#decoder.decode(chunk);
+    let at = text.startsWith("event:") ? 0 : text.indexOf("\nevent:") + 1;
+    while (at > 0 || (at === 0 && text.startsWith("event:"))) {
+      const lineEnd = text.indexOf("\n", at);
+      if (lineEnd < 0) break;
+      const name = text.slice(at + 6, lineEnd).trim();
+      this.state.events++;
+      const next = text.indexOf("\nevent:", lineEnd);
+      if (
+        name === "message_start" || name === "message_delta" || name === "message_stop" ||
+        name === "error" ||
+        (name === "content_block_delta" && this.#onSignature)
+      ) {
+        this.#onEvent(name, dataOf(text, lineEnd + 1, next < 0 ? text.length : next));
+      }
+      if (next < 0) break;
+      at = next + 1;
+    }
   }
 
-  #onEvent(event: EventSourceMessage): void {
-    this.state.events++;
-    const name = event.event;
-    if (name === "message_start" || name === "message_delta") {
+  #onEvent(name: string, data: string): void {
+    if (name === "message_stop") {
+      this.state.stopped = true;
+    } else if (name === "content_block_delta") {
+      const signature = signatureFromDelta(data);
+      if (signature) this.#onSignature?.(signature);
+    } else if (name === "error") {
       try {
-        const data = JSON.parse(event.data);
-        const usage = name === "message_start" ? data?.message?.usage : data?.usage;
+        this.state.errorType = JSON.parse(data)?.error?.type ?? "api_error";
+      } catch {
+        this.state.errorType = "api_error";
+      }
+    } else {
+      try {
+        const json = JSON.parse(data);
+        const usage = name === "message_start" ? json?.message?.usage : json?.usage;
         if (usage && typeof usage === "object") mergeUsage(this.state.usage, usage);
       } catch {
         // A malformed event is passed on untouched; the client decides.
       }
-    } else if (name === "content_block_delta" && this.#onSignature) {
-      const signature = signatureFromDelta(event.data);
-      if (signature) this.#onSignature(signature);
-    } else if (name === "message_stop") {
-      this.state.stopped = true;
-    } else if (name === "error") {
-      try {
-        this.state.errorType = JSON.parse(event.data)?.error?.type ?? "api_error";
-      } catch {
-        this.state.errorType = "api_error";
-      }
     }
   }
+}
+
+/** The joined `data:` lines of one event block within text[from, to). */
+function dataOf(text: string, from: number, to: number): string {
+  let out = "";
+  let at = text.indexOf("data:", from);
+  while (at >= 0 && at < to) {
+    const end = text.indexOf("\n", at);
+    const line = text.slice(at + 5, end < 0 || end > to ? to : end);
+    out = out ? `${out}\n${line.trimStart()}` : line.trimStart();
+    if (end < 0) break;
+    at = text.indexOf("data:", end);
+  }
+  return out.trimEnd();
 }
 
 /** The `error.type` of an SSE error event at the very start of a chunk, if it is one. */

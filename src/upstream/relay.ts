@@ -71,13 +71,7 @@ function concat(a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>): Uint8Ar
 async function readChunk(
   reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
   up: UpstreamResponse,
-  readMs: number,
 ): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>>> {
-  if (readMs <= 0) return await reader.read();
-  const timer = setTimeout(
-    () => up.abort(new UpstreamFailure("timeout", `upstream silent for ${readMs} ms`)),
-    readMs,
-  );
   try {
     return await reader.read();
   } catch (error) {
@@ -85,8 +79,42 @@ async function readChunk(
     throw reason instanceof UpstreamFailure
       ? reason
       : new UpstreamFailure("network", (error as Error).message);
-  } finally {
-    clearTimeout(timer);
+  }
+}
+
+/**
+ * Aborts the upstream after `readMs` without a chunk. One timer per stream, re-armed only when
+ * it fires early: a timer per chunk costs more than the chunk.
+ */
+class IdleWatch {
+  #last = performance.now();
+  #timer?: ReturnType<typeof setTimeout>;
+  readonly #readMs: number;
+  readonly #up: UpstreamResponse;
+
+  constructor(up: UpstreamResponse, readMs: number) {
+    this.#up = up;
+    this.#readMs = readMs;
+    if (readMs > 0) this.#arm(readMs);
+  }
+
+  #arm(ms: number) {
+    this.#timer = setTimeout(() => {
+      const idle = performance.now() - this.#last;
+      if (idle >= this.#readMs) {
+        this.#up.abort(new UpstreamFailure("timeout", `upstream silent for ${this.#readMs} ms`));
+      } else {
+        this.#arm(this.#readMs - idle);
+      }
+    }, ms);
+  }
+
+  touch() {
+    this.#last = performance.now();
+  }
+
+  stop() {
+    clearTimeout(this.#timer);
   }
 }
 
@@ -107,12 +135,14 @@ export async function relay(
   if (!isSse) return await relayJson(up, headers, options);
 
   const reader = up.response.body.getReader();
+  const watch = new IdleWatch(up, options.readMs);
   let first: Uint8Array<ArrayBuffer> | undefined;
   try {
     // Read until one complete event: only then is it safe to commit the client.
     let pending = new Uint8Array(0);
     while (true) {
-      const r = await readChunk(reader, up, options.readMs);
+      const r = await readChunk(reader, up);
+      watch.touch();
       if (r.done) {
         if (pending.length === 0) {
           return { failure: { verdict: "server_error", message: "upstream stream was empty" } };
@@ -127,6 +157,7 @@ export async function relay(
       }
     }
   } catch (error) {
+    watch.stop();
     const failure = error instanceof UpstreamFailure
       ? error
       : new UpstreamFailure("network", String(error));
@@ -139,6 +170,7 @@ export async function relay(
   }
   const lead = options.wire.leadingError(first);
   if (lead) {
+    watch.stop();
     reader.cancel().catch(() => {});
     return {
       failure: {
@@ -154,6 +186,7 @@ export async function relay(
   const finish = (extra: Partial<RelayResult>) => {
     if (finished) return;
     finished = true;
+    watch.stop();
     options.onFinish({ usage: tap.state.usage, ttfbMs, ...extra });
   };
   const boundary = lastEventBoundary(first);
@@ -168,7 +201,8 @@ export async function relay(
     },
     async pull(controller) {
       try {
-        const r = await readChunk(reader, up, options.readMs);
+        const r = await readChunk(reader, up);
+        watch.touch();
         if (r.done) {
           if (tail.length) {
             tap.push(tail);
@@ -265,13 +299,19 @@ export async function readAll(
   readMs: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const reader = up.response.body!.getReader();
+  const watch = new IdleWatch(up, readMs);
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
-  while (true) {
-    const r = await readChunk(reader, up, readMs);
-    if (r.done) break;
-    chunks.push(r.value);
-    size += r.value.length;
+  try {
+    while (true) {
+      const r = await readChunk(reader, up);
+      watch.touch();
+      if (r.done) break;
+      chunks.push(r.value);
+      size += r.value.length;
+    }
+  } finally {
+    watch.stop();
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);

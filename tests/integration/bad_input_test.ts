@@ -158,3 +158,42 @@ Deno.test("status endpoints need the admin key when one is set and never show se
     await fake.close();
   }
 });
+
+Deno.test("a large body that is broken inside: forwarded as is on the fast path, 400 when a provider must parse it", async () => {
+  const fake = await FakeUpstream.start();
+  const filler = "x".repeat(20_000);
+  const broken =
+    `{"model":"claude-sonnet-5-5","messages":[{"role":"user","content":"${filler}"]},"max_tokens":10,"stream":false}`;
+  const gw = await startTestGateway({
+    providers: [
+      anthropicProvider("anthropic", fake.url, ["key-a"]),
+      {
+        name: "zai",
+        type: "anthropic-compatible",
+        preset: "zai",
+        baseUrl: fake.url,
+        accounts: [{ name: "z", apiKey: "zk" }],
+      },
+    ],
+    profiles: { zai: { chain: ["zai"] } },
+  });
+  try {
+    // Anthropic gets the bytes untouched (it validates JSON itself and answers 400).
+    const passed = await post(`${gw.url}/v1/messages`, broken);
+    await passed.body?.cancel();
+    assert.equal(fake.requests.length, 1);
+    assert.equal(fake.requests[0].body, broken, "fast path forwards the exact bytes");
+    // A provider that must rewrite the body finds it broken: a clear 400, no account blamed.
+    await expectError(
+      await post(`${gw.url}/p/zai/v1/messages`, broken),
+      400,
+      "invalid_request_error",
+      /not valid JSON/,
+    );
+    assert.equal(fake.requests.length, 1, "nothing sent upstream");
+    assert.equal(gw.gateway.findAccount("z")!.status(Date.now()), "available");
+  } finally {
+    await gw.close();
+    await fake.close();
+  }
+});

@@ -419,3 +419,49 @@ Deno.test("Router.listModels lists aliases, exact routes and provider models", (
   }
   assert.ok(!models.some((m) => m.includes("*")));
 });
+
+import { bytesInclude, peekMessagesBody } from "../../src/protocol/anthropic_peek.ts";
+
+Deno.test("peekMessagesBody reads model (first key) and stream (last key) from the edges", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const big = (head: string, tail: string) =>
+    enc(`${head}"messages":[{"role":"user","content":"${"y".repeat(500)}"}],${tail}`);
+  assert.deepEqual(
+    peekMessagesBody(big('{"model":"claude-opus-5-5",', '"max_tokens":5,"stream":true}')),
+    {
+      model: "claude-opus-5-5",
+      stream: true,
+    },
+  );
+  assert.deepEqual(peekMessagesBody(big('{ "model" : "m\\u0041", ', '"stream": false }\n')), {
+    model: "mA",
+    stream: false,
+  });
+  assert.equal(
+    peekMessagesBody(big('{"max_tokens":5,"model":"x",', '"stream":true}')),
+    undefined,
+    "model not first",
+  );
+  assert.equal(
+    peekMessagesBody(big('{"model":"x",', '"stream":true,"metadata":{}}')),
+    undefined,
+    "stream not last",
+  );
+  assert.equal(
+    peekMessagesBody(big('{"model":"x",', '"x":{"stream":true}}')),
+    undefined,
+    "nested stream is not top-level",
+  );
+  assert.equal(peekMessagesBody(big('{"model":"",', '"stream":true}')), undefined, "empty model");
+  assert.equal(peekMessagesBody(enc("{}")), undefined);
+});
+
+Deno.test("bytesInclude finds UTF-8 patterns anywhere, including at the edges", () => {
+  const bytes = new TextEncoder().encode('aa"signature":""bb é "type":"thinking"');
+  assert.equal(bytesInclude(bytes, '"signature":""'), true);
+  assert.equal(bytesInclude(bytes, '"type":"thinking"'), true);
+  assert.equal(bytesInclude(bytes, "aa"), true);
+  assert.equal(bytesInclude(bytes, '"signature": ""'), false);
+  assert.equal(bytesInclude(bytes, "é"), true);
+  assert.equal(bytesInclude(new Uint8Array(), "a"), false);
+});

@@ -17,7 +17,7 @@ import type { ChatRequest } from "../../translate/openai_types.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
-import { stripForeignThinking } from "../../translate/thinking_hygiene.ts";
+import { mayNeedHygiene, stripForeignThinking } from "../../translate/thinking_hygiene.ts";
 import { type BodyCleaner, buildBody, buildHeaders, upstreamUrl } from "./request.ts";
 import { applyAuth } from "./request.ts";
 
@@ -37,6 +37,7 @@ export class AnthropicWireProvider implements Provider {
   readonly #ctx: ProviderContext;
   readonly #baseUrl: string;
   readonly #clean: BodyCleaner;
+  readonly #hasPresetCleaning: boolean;
 
   /** @param clean Per-provider body cleaning (anthropic-compatible upstreams). */
   constructor(config: ProviderConfig, pool: Pool, ctx: ProviderContext, clean?: BodyCleaner) {
@@ -48,6 +49,7 @@ export class AnthropicWireProvider implements Provider {
     this.signatureFamily = config.type === "anthropic" || config.type === "claude-oauth"
       ? "anthropic"
       : `host:${new URL(this.#baseUrl).host}`;
+    this.#hasPresetCleaning = clean !== undefined;
     const family = this.signatureFamily;
     const book = ctx.signatures;
     this.#clean = (body) => {
@@ -60,6 +62,14 @@ export class AnthropicWireProvider implements Provider {
       }
       return changed;
     };
+  }
+
+  /** True when the client's bytes can go upstream unchanged (decided without parsing them). */
+  #forwardAsIs(attempt: Attempt): boolean {
+    const { call, model } = attempt;
+    return model === call.model && !this.#hasPresetCleaning && this.#ctx.tokens.max === undefined &&
+      this.#ctx.tokens.min === undefined &&
+      !mayNeedHygiene(call.raw, this.signatureFamily, this.#ctx.signatures);
   }
 
   /** The upstream base URL. */
@@ -88,7 +98,9 @@ export class AnthropicWireProvider implements Provider {
       : undefined;
     const url = upstreamUrl(this.#baseUrl, call.endpoint, translated ? "" : call.search);
     const headers = buildHeaders(attempt, this.config, this.#ctx);
-    const body = buildBody(attempt, this.#ctx, this.#clean, translated);
+    const body = !translated && this.#forwardAsIs(attempt)
+      ? call.raw
+      : buildBody(attempt, this.#ctx, this.#clean, translated);
     const timeout = call.stream || call.endpoint === "count_tokens"
       ? this.#ctx.timeouts.connectMs
       : this.#ctx.timeouts.requestMs;
