@@ -101,7 +101,9 @@ export function anthropicStreamEvents(n: number, model: string): string[] {
 export function openAiStreamEvents(n: number, model: string): string[] {
   const base = { id: "chatcmpl-bench0001", object: "chat.completion.chunk", created: 1, model };
   const chunk = (delta: unknown, finish: string | null) =>
-    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    `data: ${
+      JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })
+    }\n\n`;
   const deltas = Math.max(n, 3) - 3;
   const events = [chunk({ role: "assistant", content: "" }, null)];
   const piece = chunk({ content: TEXT_PIECE }, null);
@@ -191,8 +193,8 @@ export interface FakeUpstream {
 /** Builds the fake upstream's handler with the given defaults. */
 export function createFakeUpstream(defaults: FakeUpstreamOptions): FakeUpstream {
   const stats: FakeUpstreamStats = { requests: 0, open: 0, maxOpen: 0 };
-  const cache = new Map<string, Uint8Array[]>();
-  const jsonCache = new Map<string, Uint8Array>();
+  const cache = new Map<string, Uint8Array<ArrayBuffer>[]>();
+  const jsonCache = new Map<string, Uint8Array<ArrayBuffer>>();
 
   const events = (wire: "anthropic" | "openai", model: string, n: number) => {
     const key = `${wire}\0${model}\0${n}`;
@@ -216,7 +218,7 @@ export function createFakeUpstream(defaults: FakeUpstreamOptions): FakeUpstream 
     return bytes;
   };
 
-  const stream = (chunks: Uint8Array[], delayMs: number): Response => {
+  const stream = (chunks: Uint8Array<ArrayBuffer>[], delayMs: number): Response => {
     stats.open++;
     if (stats.open > stats.maxOpen) stats.maxOpen = stats.open;
     let i = 0;
@@ -309,12 +311,11 @@ if (import.meta.main) {
       "event-delay-ms": { type: "string", default: "0" },
     },
   });
-  const server = serveFakeUpstream(Number(values.port), {
+  serveFakeUpstream(Number(values.port), {
     events: Number(values.events),
     ttfbMs: Number(values["ttfb-ms"]),
     eventDelayMs: Number(values["event-delay-ms"]),
   }, (port) => console.log(JSON.stringify({ port })));
-  void server;
   // A benchmark fake needs no graceful drain: open streams are the load tool's business.
   const stop = () => Deno.exit(0);
   Deno.addSignalListener("SIGTERM", stop);

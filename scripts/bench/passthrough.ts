@@ -16,7 +16,9 @@ import { parseArgs } from "node:util";
 const SKIP = new Set(["host", "content-length", "connection", "keep-alive", "transfer-encoding"]);
 
 /** The pass-through's request handler for `upstream` (a base URL without a trailing slash). */
-export function createPassthroughHandler(upstream: string): (request: Request) => Promise<Response> {
+export function createPassthroughHandler(
+  upstream: string,
+): (request: Request) => Promise<Response> {
   const base = upstream.replace(/\/+$/, "");
   return async (request: Request): Promise<Response> => {
     const url = request.url;

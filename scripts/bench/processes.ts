@@ -181,3 +181,23 @@ export async function waitForHttp(
       (tail ? `; its log ends with:\n${tail}` : ""),
   );
 }
+
+/** Share (0–1) of all cores busy over `ms`, from /proc/stat; undefined without /proc. */
+export async function machineBusy(ms = 1000): Promise<number | undefined> {
+  const read = async () => {
+    const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = v[3] + (v[4] ?? 0);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle, total };
+  };
+  try {
+    const a = await read();
+    await new Promise((r) => setTimeout(r, ms));
+    const b = await read();
+    const total = b.total - a.total;
+    return total > 0 ? 1 - (b.idle - a.idle) / total : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,6 +2,7 @@
  * Resident memory of a process from /proc/<pid>/status: current (VmRSS) and peak (VmHWM). The
  * peak can be reset between runs by writing 5 to /proc/<pid>/clear_refs (Linux ≥ 4.0), so each
  * run reports its own peak; where that is not permitted, a sampler records the largest VmRSS.
+ * Also the CPU time a process used (/proc/<pid>/stat), for CPU per request.
  * @module
  */
 
@@ -73,14 +74,17 @@ export class RssSampler {
 
 /**
  * Measures the peak RSS of `pid` while `work` runs: resets VmHWM first when allowed, samples
- * VmRSS meanwhile, and returns the larger of the two peaks in MiB (undefined without /proc).
+ * VmRSS meanwhile, and returns the larger of the two peaks in MiB (undefined without /proc),
+ * the RSS at the start and the CPU time the process used meanwhile.
  */
 export async function peakRssDuring<T>(
   pid: number | undefined,
   work: () => Promise<T>,
-): Promise<{ result: T; peakMb?: number }> {
+): Promise<{ result: T; peakMb?: number; cpuMs?: number; startRssMb?: number }> {
   if (pid === undefined) return { result: await work() };
   const reset = await resetPeak(pid);
+  const startRss = await readRss(pid);
+  const cpuBefore = await readCpuMs(pid);
   const sampler = new RssSampler(pid);
   sampler.start();
   let result: T;
@@ -90,7 +94,36 @@ export async function peakRssDuring<T>(
   } finally {
     sampled = await sampler.stop();
   }
+  const cpuAfter = await readCpuMs(pid);
   const end = await readRss(pid);
   const peakKb = Math.max(sampled, reset && end ? end.hwmKb : 0, end?.rssKb ?? 0);
-  return { result, peakMb: peakKb > 0 ? peakKb / 1024 : undefined };
+  return {
+    result,
+    peakMb: peakKb > 0 ? peakKb / 1024 : undefined,
+    cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+    startRssMb: startRss ? startRss.rssKb / 1024 : undefined,
+  };
+}
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) `pid` has used so far, in ms; undefined without /proc. */
+export async function readCpuMs(pid: number): Promise<number | undefined> {
+  if (clockTicks === undefined) {
+    clockTicks = 100;
+    try {
+      const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped" })
+        .output();
+      const n = Number(new TextDecoder().decode(out.stdout).trim());
+      if (Number.isFinite(n) && n > 0) clockTicks = n;
+    } catch { /* keep 100 */ }
+  }
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after "(comm) ": state is the first; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,118 @@
+/**
+ * The benchmark's scenarios and the targets each one runs against.
+ * @module
+ */
+
+/** What is measured: the fake upstream itself, the minimal pass-through, or the gateway. */
+export type TargetName = "direct" | "passthrough" | "ccgate";
+
+/** Targets in the order every round runs them (interleaved, so drift hits all alike). */
+export const TARGETS: readonly TargetName[] = ["direct", "passthrough", "ccgate"];
+
+/** One scenario. */
+export interface Scenario {
+  /** Name used by `--scenario`. */
+  name: string;
+  /** One line for the report. */
+  description: string;
+  /** wrk (non-streaming), the Deno stream client over a duration, or N streams held open. */
+  load: "wrk" | "stream" | "hold";
+  /** Which body: small JSON, small streaming, or the ~150 KB Claude Code request. */
+  body: "small" | "small-stream" | "claude-code";
+  /** Connections (wrk) or requests in flight (stream client). */
+  concurrency: number;
+  /** Hold mode: streams opened together. */
+  count?: number;
+  /** Hold mode: openings spread over this many ms. */
+  rampMs?: number;
+  /** Events per stream. */
+  events?: number;
+  /** Upstream delay before the response headers, ms. */
+  ttfbMs?: number;
+  /** Upstream delay between events, ms. */
+  eventDelayMs?: number;
+  /** The gateway instance: the Anthropic pool, or an openai-compatible provider (translation). */
+  gateway: "anthropic" | "openai";
+}
+
+/** Size of the Claude Code body, bytes. */
+export const LARGE_BODY_BYTES = 150_000;
+
+/** Every scenario, in run order; smoke mode shrinks the counts. */
+export function allScenarios(smoke: boolean): Scenario[] {
+  const openStreams = smoke ? 200 : 1000;
+  return [
+    {
+      name: "small-c1",
+      description: "small non-streaming request, 1 connection",
+      load: "wrk",
+      body: "small",
+      concurrency: 1,
+      gateway: "anthropic",
+    },
+    {
+      name: "small-c32",
+      description: "small non-streaming request, 32 connections",
+      load: "wrk",
+      body: "small",
+      concurrency: 32,
+      gateway: "anthropic",
+    },
+    {
+      name: "small-c128",
+      description: "small non-streaming request, 128 connections",
+      load: "wrk",
+      body: "small",
+      concurrency: 128,
+      gateway: "anthropic",
+    },
+    {
+      name: "body-150k",
+      description: `Claude Code request padded to ${
+        LARGE_BODY_BYTES / 1000
+      } KB, non-streaming answer, 32 connections`,
+      load: "wrk",
+      body: "claude-code",
+      concurrency: 32,
+      gateway: "anthropic",
+    },
+    {
+      name: "stream-c64",
+      description: "Anthropic SSE, 50 events 1 ms apart, 64 streams in flight",
+      load: "stream",
+      body: "small-stream",
+      concurrency: 64,
+      events: 50,
+      ttfbMs: 0,
+      eventDelayMs: 1,
+      gateway: "anthropic",
+    },
+    {
+      name: "translated-stream-c64",
+      description:
+        "Anthropic request → openai-compatible provider → OpenAI SSE translated back, 50 events, 64 in flight",
+      load: "stream",
+      body: "small-stream",
+      concurrency: 64,
+      events: 50,
+      ttfbMs: 0,
+      eventDelayMs: 1,
+      gateway: "openai",
+    },
+    {
+      name: "open-streams",
+      description: `${openStreams} streams open at once (50 events, ${
+        smoke ? 20 : 100
+      } ms apart): peak RSS`,
+      load: "hold",
+      body: "small-stream",
+      concurrency: openStreams,
+      count: openStreams,
+      rampMs: smoke ? 200 : 1000,
+      events: 50,
+      ttfbMs: 0,
+      eventDelayMs: smoke ? 20 : 100,
+      gateway: "anthropic",
+    },
+  ];
+}
