@@ -7,7 +7,7 @@
  * @module
  */
 import type { Config } from "../config/schema.ts";
-import { logger } from "../observability/log.ts";
+import { logger, logRequest } from "../observability/log.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
 import type { PickContext } from "../pool/pool.ts";
@@ -47,7 +47,7 @@ interface RequestRecord {
   status?: number;
   upstream_status?: number;
   attempts: number;
-  failovers: string[];
+  failovers?: string[];
   waited_ms?: number;
   latency_ms?: number;
   ttfb_ms?: number;
@@ -61,9 +61,7 @@ interface RequestRecord {
 function writeRecord(record: RequestRecord, startedAt: number): void {
   record.latency_ms = Math.round((performance.now() - startedAt) * 10) / 10;
   const level = record.status !== undefined && record.status >= 500 ? "warn" : "info";
-  const fields: Record<string, unknown> = { ...record };
-  if (!record.failovers.length) delete fields.failovers;
-  logger[level]("request", fields);
+  logRequest(level, record as unknown as Record<string, unknown>);
 }
 
 /** A failed attempt that the loop moves past. */
@@ -104,7 +102,6 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
     model: call.model,
     stream: call.stream,
     attempts: 0,
-    failovers: [],
   };
   const plan = ctx.router.plan(call.model, call.profile);
   if (!plan.ok) {
@@ -145,7 +142,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
           const result = await attempt(call, target, account, ctx, record);
           if ("response" in result) return result.response;
           last = result.failure;
-          record.failovers.push(`${account.id}:${result.failure.status ?? result.failure.verdict}`);
+          (record.failovers ??= []).push(`${account.id}:${result.failure.status ?? result.failure.verdict}`);
           if (call.signal.aborted) return clientGone();
         }
       }
@@ -255,6 +252,7 @@ async function attempt(
         : undefined,
       readMs: ctx.config.timeouts.readMs,
       startedAt: call.startedAt,
+      requestId: call.id,
       headers: {
         "x-ccgate-provider": provider.name,
         "x-ccgate-account": account.name,
@@ -273,9 +271,6 @@ async function attempt(
     if ("response" in result) {
       account.succeeded();
       provider.pool.bind(sessionOf(call), account, Date.now());
-      if (!result.response.headers.has("request-id")) {
-        result.response.headers.set("request-id", call.id);
-      }
       return result;
     }
     end();

@@ -7,7 +7,7 @@
  */
 import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
-import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
+import { responseHeaderList } from "../providers/shared/headers.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 
@@ -39,6 +39,8 @@ export interface RelayOptions {
   readMs: number;
   /** Extra headers for the client (gateway ids). */
   headers: Record<string, string>;
+  /** Sent as `request-id` when the upstream sent none. */
+  requestId?: string;
   /** performance.now() when the request arrived. */
   startedAt: number;
   /** Hears thinking signatures in the response (for signature hygiene). */
@@ -68,17 +70,51 @@ function concat(a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>): Uint8Ar
   return out;
 }
 
-async function readChunk(
-  reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
-  up: UpstreamResponse,
-): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>>> {
-  try {
-    return await reader.read();
-  } catch (error) {
-    const reason = up.signal.reason;
-    throw reason instanceof UpstreamFailure
-      ? reason
-      : new UpstreamFailure("network", (error as Error).message);
+/**
+ * Reads an upstream body chunk by chunk. Deno hands every default-reader read of a fetch body a
+ * fresh 64 KiB buffer, which under load means a flood of garbage collections and hundreds of MB
+ * of off-heap memory with many open streams; a BYOB reader into one reused buffer avoids both.
+ * Chunks from a BYOB source are only valid until the next read: callers copy what they keep.
+ */
+class ChunkSource {
+  readonly #up: UpstreamResponse;
+  readonly #byob?: ReadableStreamBYOBReader;
+  readonly #reader?: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>;
+  #buffer = new ArrayBuffer(16 * 1024);
+  /** True when chunks alias a reused buffer. */
+  readonly transient: boolean;
+
+  constructor(body: ReadableStream<Uint8Array<ArrayBuffer>>, up: UpstreamResponse) {
+    this.#up = up;
+    try {
+      this.#byob = body.getReader({ mode: "byob" });
+    } catch {
+      // Not a byte stream (e.g. a translated stream): plain reads, chunks are owned.
+      this.#reader = body.getReader();
+    }
+    this.transient = this.#byob !== undefined;
+  }
+
+  /** The next chunk, or null at the end. */
+  async read(): Promise<Uint8Array<ArrayBuffer> | null> {
+    try {
+      if (this.#byob) {
+        const r = await this.#byob.read(new Uint8Array(this.#buffer, 0, this.#buffer.byteLength));
+        if (r.done) return null;
+        this.#buffer = r.value.buffer as ArrayBuffer;
+        return r.value as Uint8Array<ArrayBuffer>;
+      }
+      const r = await this.#reader!.read();
+      return r.done ? null : r.value;
+    } catch (error) {
+      const reason = this.#up.signal.reason;
+      throw reason instanceof UpstreamFailure ? reason : new UpstreamFailure("network", (error as Error).message);
+    }
+  }
+
+  /** Stops reading. */
+  cancel(): void {
+    (this.#byob ?? this.#reader)!.cancel().catch(() => {});
   }
 }
 
@@ -125,8 +161,10 @@ export async function relay(
   up: UpstreamResponse,
   options: RelayOptions,
 ): Promise<{ response: Response } | { failure: EarlyFailure }> {
-  const headers = forwardableResponseHeaders(up.response.headers);
-  for (const [k, v] of Object.entries(options.headers)) headers.set(k, v);
+  const extra = up.response.headers.has("request-id") || !options.requestId
+    ? options.headers
+    : { ...options.headers, "request-id": options.requestId };
+  const headers = responseHeaderList(up.response.headers, extra);
   const isSse = (up.response.headers.get("content-type") ?? "").includes("text/event-stream");
   if (!up.response.body) {
     options.onFinish({ usage: {} });
@@ -134,23 +172,26 @@ export async function relay(
   }
   if (!isSse) return await relayJson(up, headers, options);
 
-  const reader = up.response.body.getReader();
+  const source = new ChunkSource(up.response.body, up);
   const watch = new IdleWatch(up, options.readMs);
+  // Owned copies of what the relay keeps: chunks from a BYOB source die at the next read.
+  const own = (b: Uint8Array<ArrayBuffer>) => (source.transient ? b.slice() : b);
   let first: Uint8Array<ArrayBuffer> | undefined;
   try {
     // Read until one complete event: only then is it safe to commit the client.
-    let pending = new Uint8Array(0);
+    let pending: Uint8Array<ArrayBuffer> = new Uint8Array(0);
     while (true) {
-      const r = await readChunk(reader, up);
+      const chunk = await source.read();
       watch.touch();
-      if (r.done) {
+      if (chunk === null) {
         if (pending.length === 0) {
+          watch.stop();
           return { failure: { verdict: "server_error", message: "upstream stream was empty" } };
         }
         first = pending;
         break;
       }
-      pending = concat(pending, r.value);
+      pending = pending.length ? concat(pending, chunk) : own(chunk);
       if (lastEventBoundary(pending) > 0) {
         first = pending;
         break;
@@ -158,20 +199,15 @@ export async function relay(
     }
   } catch (error) {
     watch.stop();
-    const failure = error instanceof UpstreamFailure
-      ? error
-      : new UpstreamFailure("network", String(error));
+    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure("network", String(error));
     return {
-      failure: {
-        verdict: failure.kind === "aborted" ? "client_error" : "server_error",
-        message: failure.message,
-      },
+      failure: { verdict: failure.kind === "aborted" ? "client_error" : "server_error", message: failure.message },
     };
   }
   const lead = options.wire.leadingError(first);
   if (lead) {
     watch.stop();
-    reader.cancel().catch(() => {});
+    source.cancel();
     return {
       failure: {
         verdict: verdictForErrorType(lead.type),
@@ -190,7 +226,7 @@ export async function relay(
     options.onFinish({ usage: tap.state.usage, ttfbMs, ...extra });
   };
   const boundary = lastEventBoundary(first);
-  let tail = first.subarray(boundary);
+  let tail: Uint8Array<ArrayBuffer> = first.subarray(boundary);
   const head = first.subarray(0, boundary);
   tap.push(head);
 
@@ -201,9 +237,9 @@ export async function relay(
     },
     async pull(controller) {
       try {
-        const r = await readChunk(reader, up);
+        const chunk = await source.read();
         watch.touch();
-        if (r.done) {
+        if (chunk === null) {
           if (tail.length) {
             tap.push(tail);
             controller.enqueue(tail);
@@ -213,43 +249,36 @@ export async function relay(
             controller.enqueue(encoder.encode(options.wire.errorEvent("api_error", message)));
             finish({ error: message });
           } else {
-            finish(
-              tap.state.errorType ? { error: `upstream error event: ${tap.state.errorType}` } : {},
-            );
+            finish(tap.state.errorType ? { error: `upstream error event: ${tap.state.errorType}` } : {});
           }
           controller.close();
           return;
         }
-        const buf = concat(tail, r.value);
+        const buf = tail.length ? concat(tail, chunk) : chunk;
         const cut = lastEventBoundary(buf);
-        tail = buf.subarray(cut);
         if (cut > 0) {
-          const out = buf.subarray(0, cut);
+          // The client's writer reads the chunk later: copy out of a reused buffer.
+          const out = buf === chunk ? own(buf.subarray(0, cut)) : buf.subarray(0, cut);
           tap.push(out);
           controller.enqueue(out);
         }
+        tail = buf === chunk ? own(buf.subarray(cut)) : buf.subarray(cut);
       } catch (error) {
-        const failure = error instanceof UpstreamFailure
-          ? error
-          : new UpstreamFailure("network", String(error));
+        const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure("network", String(error));
         if (failure.kind === "aborted") {
           finish({ cancelled: true, error: "client disconnected" });
           controller.error(failure);
           return;
         }
         const type = failure.kind === "timeout" ? "timeout_error" : "api_error";
-        controller.enqueue(
-          encoder.encode(
-            options.wire.errorEvent(type, `upstream stream failed: ${failure.message}`),
-          ),
-        );
+        controller.enqueue(encoder.encode(options.wire.errorEvent(type, `upstream stream failed: ${failure.message}`)));
         finish({ error: failure.message });
         controller.close();
       }
     },
     cancel() {
       up.abort(new UpstreamFailure("aborted", "client disconnected"));
-      reader.cancel().catch(() => {});
+      source.cancel();
       finish({ cancelled: true, error: "client disconnected" });
     },
   }, { highWaterMark: 0 });
@@ -258,7 +287,7 @@ export async function relay(
 
 async function relayJson(
   up: UpstreamResponse,
-  headers: Headers,
+  headers: [string, string][],
   options: RelayOptions,
 ): Promise<{ response: Response } | { failure: EarlyFailure }> {
   let bytes: Uint8Array<ArrayBuffer>;
@@ -293,32 +322,20 @@ async function relayJson(
   return { response: new Response(bytes, { status: up.response.status, headers }) };
 }
 
-/** Reads a whole upstream body with an idle timeout between chunks. */
-export async function readAll(
-  up: UpstreamResponse,
-  readMs: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = up.response.body!.getReader();
-  const watch = new IdleWatch(up, readMs);
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  let size = 0;
+/**
+ * Reads a whole upstream body within `readMs`. `arrayBuffer()` reads natively in one go; chunked
+ * reads would allocate a 64 KiB buffer per chunk.
+ */
+export async function readAll(up: UpstreamResponse, readMs: number): Promise<Uint8Array<ArrayBuffer>> {
+  const timer = readMs > 0
+    ? setTimeout(() => up.abort(new UpstreamFailure("timeout", `upstream body not complete within ${readMs} ms`)), readMs)
+    : undefined;
   try {
-    while (true) {
-      const r = await readChunk(reader, up);
-      watch.touch();
-      if (r.done) break;
-      chunks.push(r.value);
-      size += r.value.length;
-    }
+    return new Uint8Array(await up.response.arrayBuffer());
+  } catch (error) {
+    const reason = up.signal.reason;
+    throw reason instanceof UpstreamFailure ? reason : new UpstreamFailure("network", (error as Error).message);
   } finally {
-    watch.stop();
+    clearTimeout(timer);
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
 }

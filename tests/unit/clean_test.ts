@@ -424,7 +424,7 @@ Deno.test("buildHeaders replaces the client's key with the account credential", 
     headers: { "x-provider": "1" },
     stripBetas: ["a"],
   });
-  const h = buildHeaders(attempt(c), config, ctx({}, { "x-custom": "yes" }));
+  const h = new Headers(buildHeaders(attempt(c), config, ctx({}, { "x-custom": "yes" })));
   assert.equal(h.get("x-api-key"), "sk-upstream-credential");
   assert.equal(h.get("anthropic-version"), "2023-06-01");
   assert.equal(h.get("content-type"), "application/json");

@@ -6,7 +6,7 @@
  */
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { Attempt, ProviderContext } from "../provider.ts";
-import { forwardableRequestHeaders, stripBetas } from "../shared/headers.ts";
+import { isDroppedRequestHeader, strippedBetas } from "../shared/headers.ts";
 
 /** Rewrites a body copy for one upstream; returns true when it changed anything. */
 export type BodyCleaner = (body: Record<string, unknown>) => boolean;
@@ -35,20 +35,33 @@ export function applyAuth(
   }
 }
 
-/** Upstream request headers for one attempt. */
-export function buildHeaders(
-  attempt: Attempt,
-  config: ProviderConfig,
-  ctx: ProviderContext,
-): Headers {
-  const headers = forwardableRequestHeaders(attempt.call.headers);
-  if (!headers.has("anthropic-version")) headers.set("anthropic-version", "2023-06-01");
-  headers.set("content-type", "application/json");
-  for (const [k, v] of Object.entries(ctx.customHeaders)) headers.set(k, v);
-  for (const [k, v] of Object.entries(config.headers)) headers.set(k, v);
-  stripBetas(headers, config.stripBetas);
-  applyAuth(headers, config.authHeader, attempt.account.spec.credential);
-  return headers;
+/**
+ * Upstream request headers for one attempt, built in one pass as a list: the client's
+ * forwardable headers, then custom and provider headers (which win), betas stripped as the
+ * provider needs, and the account's credential.
+ */
+export function buildHeaders(attempt: Attempt, config: ProviderConfig, ctx: ProviderContext): [string, string][] {
+  const overrides = { ...ctx.customHeaders, ...config.headers };
+  const out: [string, string][] = [];
+  let version = false;
+  for (const [name, value] of attempt.call.headers) {
+    if (isDroppedRequestHeader(name) || name === "content-type" || name in overrides) continue;
+    if (name === "anthropic-beta") {
+      const kept = strippedBetas(value, config.stripBetas);
+      if (kept !== undefined) out.push([name, kept]);
+      continue;
+    }
+    if (name === "anthropic-version") version = true;
+    out.push([name, value]);
+  }
+  if (!version) out.push(["anthropic-version", "2023-06-01"]);
+  out.push(["content-type", "application/json"]);
+  for (const name in overrides) out.push([name.toLowerCase(), overrides[name]]);
+  const credential = attempt.account.spec.credential;
+  const style = config.authHeader;
+  if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
+  if (style === "x-api-key" || style === "both" || style === undefined) out.push(["x-api-key", credential]);
+  return out;
 }
 
 /**

@@ -41,6 +41,21 @@ const DROP_RESPONSE = new Set([
   "strict-transport-security",
 ]);
 
+/** True when a client request header must not reach the upstream. */
+export function isDroppedRequestHeader(name: string): boolean {
+  return DROP_REQUEST.has(name);
+}
+
+/** The upstream's response headers that may go to the client, as a list (one pass, no Headers object). */
+export function responseHeaderList(upstream: Headers, extra: Record<string, string>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of upstream) {
+    if (!DROP_RESPONSE.has(name) && !(name in extra)) out.push([name, value]);
+  }
+  for (const name in extra) out.push([name, extra[name]]);
+  return out;
+}
+
 /** The client's headers that may go upstream. */
 export function forwardableRequestHeaders(client: Headers): Headers {
   const out = new Headers();
@@ -53,6 +68,14 @@ export function forwardableResponseHeaders(upstream: Headers): Headers {
   const out = new Headers();
   for (const [name, value] of upstream) if (!DROP_RESPONSE.has(name)) out.set(name, value);
   return out;
+}
+
+/** The betas left after stripping (undefined: drop the header). */
+export function strippedBetas(value: string, strip: true | readonly string[] | undefined): string | undefined {
+  if (!strip) return value;
+  if (strip === true) return undefined;
+  const kept = value.split(",").map((b) => b.trim()).filter((b) => b && !strip.includes(b));
+  return kept.length ? kept.join(",") : undefined;
 }
 
 /** Removes betas from a comma-separated `anthropic-beta` header; `true` removes the header. */
