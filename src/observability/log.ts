@@ -129,12 +129,19 @@ export function log(level: LogLevel, msg: string, fields: LogFields = {}): void 
  * only the upstream's error text is scrubbed; the generic path's per-field redaction and
  * whole-line scrub cost about a tenth of a small request.
  */
-export function logRequest(level: LogLevel, record: { error?: string } & Record<string, unknown>): void {
+export function logRequest(
+  level: LogLevel,
+  record: { error?: string } & Record<string, unknown>,
+): void {
   if (LEVELS[level] < minLevel) return;
   if (record.error) record.error = scrubSecrets(record.error);
   if (format !== "json") return log(level, "request", record);
   const fields = JSON.stringify(record);
-  sink(`{"time":"${new Date().toISOString()}","level":"${level}","msg":"request"${fields.length > 2 ? "," : ""}${fields.slice(1)}\n`);
+  sink(
+    `{"time":"${new Date().toISOString()}","level":"${level}","msg":"request"${
+      fields.length > 2 ? "," : ""
+    }${fields.slice(1)}\n`,
+  );
 }
 
 /** Shorthands for {@link log}. */

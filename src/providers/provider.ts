@@ -22,6 +22,8 @@ export interface ProviderContext {
   tokens: { max?: number; min?: number };
   /** Which upstream family signed which thinking block. */
   signatures: SignatureBook;
+  /** The configured upstreams span more than one signature family (set after building). */
+  mixedFamilies: boolean;
 }
 
 /** One attempt: which call, on which account, asking for which upstream model. */

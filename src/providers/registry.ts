@@ -73,6 +73,7 @@ export function buildProviders(
     customHeaders: config.customHeaders,
     tokens: config.tokens,
     signatures,
+    mixedFamilies: false,
   };
   const configs = [...config.providers];
   for (const s of stored) {
@@ -143,5 +144,7 @@ export function buildProviders(
       : createAnthropicCompatibleProvider(pc, pool, ctx);
     providers.set(pc.name, provider);
   }
+  const families = new Set([...providers.values()].map((p) => p.signatureFamily ?? "unsigned"));
+  ctx.mixedFamilies = families.size > 1;
   return providers;
 }

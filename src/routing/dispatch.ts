@@ -142,7 +142,9 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
           const result = await attempt(call, target, account, ctx, record);
           if ("response" in result) return result.response;
           last = result.failure;
-          (record.failovers ??= []).push(`${account.id}:${result.failure.status ?? result.failure.verdict}`);
+          (record.failovers ??= []).push(
+            `${account.id}:${result.failure.status ?? result.failure.verdict}`,
+          );
           if (call.signal.aborted) return clientGone();
         }
       }

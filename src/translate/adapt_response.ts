@@ -9,7 +9,7 @@ import { openAIErrorFromAnthropic } from "../protocol/openai_error.ts";
 import type { Protocol } from "../protocol/wire.ts";
 import { UpstreamFailure, type UpstreamResponse } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf } from "../upstream/outcome.ts";
-import { readAll } from "../upstream/relay.ts";
+import { compactBody, readAll } from "../upstream/relay.ts";
 import { anthropicErrorTypeForOpenAI } from "./common.ts";
 import { fromOpenAIResponse } from "./from_openai_response.ts";
 import { openAIToAnthropicStream } from "./from_openai_stream.ts";
@@ -76,7 +76,7 @@ export async function adaptResponse(
     const transform = to === "anthropic"
       ? openAIToAnthropicStream({ model: options.model, inputTokens: options.inputTokens })
       : anthropicToOpenAIStream({ model: options.model, includeUsage: options.includeUsage });
-    response = new Response(res.body.pipeThrough(transform), {
+    response = new Response(compactBody(up).pipeThrough(transform), {
       status: res.status,
       headers: keptHeaders(res.headers, "text/event-stream; charset=utf-8"),
     });
@@ -96,5 +96,5 @@ export async function adaptResponse(
       headers: keptHeaders(res.headers, "application/json"),
     });
   }
-  return { response, abort: up.abort, signal: up.signal };
+  return { response, abort: up.abort, signal: up.signal, deadline: up.deadline };
 }

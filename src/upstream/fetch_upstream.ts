@@ -5,6 +5,8 @@
  * @module
  */
 
+import { armDeadline, type Deadline } from "./deadlines.ts";
+
 /** Why an upstream attempt failed before it produced a response. */
 export class UpstreamFailure extends Error {
   /** `timeout`, `network` (refused, reset, DNS) or `aborted` (client gone). */
@@ -21,6 +23,11 @@ export class UpstreamFailure extends Error {
 export interface UpstreamResponse {
   /** The response (headers arrived). */
   response: Response;
+  /**
+   * The request's deadline, still armed after the headers: whoever reads the body moves or
+   * cancels it (a JSON body is read within the same deadline; a stream becomes an idle timer).
+   */
+  deadline?: Deadline;
   /** Cancels the request and its body. */
   abort(reason: UpstreamFailure): void;
   /** The controller's signal (aborted when the body must stop). */
@@ -40,27 +47,19 @@ export async function fetchUpstream(
   const onClientAbort = () => abort(new UpstreamFailure("aborted", "client disconnected"));
   if (options.clientSignal.aborted) onClientAbort();
   options.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  const timer = options.headersTimeoutMs > 0
-    ? setTimeout(
-      () =>
-        abort(
-          new UpstreamFailure(
-            "timeout",
-            `no response headers within ${options.headersTimeoutMs} ms`,
-          ),
-        ),
-      options.headersTimeoutMs,
-    )
-    : undefined;
+  const deadline = armDeadline(
+    options.headersTimeoutMs,
+    () =>
+      abort(new UpstreamFailure("timeout", `no response within ${options.headersTimeoutMs} ms`)),
+  );
   try {
     const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
-    return { response, abort, signal: controller.signal };
+    return { response, abort, signal: controller.signal, deadline };
   } catch (error) {
+    deadline.cancel();
     options.clientSignal.removeEventListener("abort", onClientAbort);
     const reason = controller.signal.reason;
     if (reason instanceof UpstreamFailure) throw reason;
     throw new UpstreamFailure("network", (error as Error).message ?? String(error));
-  } finally {
-    clearTimeout(timer);
   }
 }

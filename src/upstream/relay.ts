@@ -8,6 +8,7 @@
 import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
+import { armDeadline, type Deadline } from "./deadlines.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 
@@ -76,7 +77,7 @@ function concat(a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>): Uint8Ar
  * of off-heap memory with many open streams; a BYOB reader into one reused buffer avoids both.
  * Chunks from a BYOB source are only valid until the next read: callers copy what they keep.
  */
-class ChunkSource {
+export class ChunkSource {
   readonly #up: UpstreamResponse;
   readonly #byob?: ReadableStreamBYOBReader;
   readonly #reader?: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>;
@@ -108,7 +109,9 @@ class ChunkSource {
       return r.done ? null : r.value;
     } catch (error) {
       const reason = this.#up.signal.reason;
-      throw reason instanceof UpstreamFailure ? reason : new UpstreamFailure("network", (error as Error).message);
+      throw reason instanceof UpstreamFailure
+        ? reason
+        : new UpstreamFailure("network", (error as Error).message);
     }
   }
 
@@ -119,38 +122,52 @@ class ChunkSource {
 }
 
 /**
- * Aborts the upstream after `readMs` without a chunk. One timer per stream, re-armed only when
- * it fires early: a timer per chunk costs more than the chunk.
+ * The upstream body as a stream of exact-size chunks read through one reused buffer, for
+ * piping into a translating TransformStream (whose default reader would otherwise take a fresh
+ * 64 KiB buffer per chunk).
+ */
+export function compactBody(up: UpstreamResponse): ReadableStream<Uint8Array<ArrayBuffer>> {
+  const source = new ChunkSource(up.response.body!, up);
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    async pull(controller) {
+      try {
+        const chunk = await source.read();
+        if (chunk === null) controller.close();
+        else controller.enqueue(source.transient ? chunk.slice() : chunk);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel() {
+      up.abort(new UpstreamFailure("aborted", "client disconnected"));
+      source.cancel();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Aborts the upstream after `readMs` without a chunk, on the request's own deadline moved
+ * forward by each chunk (no timer of its own).
  */
 class IdleWatch {
-  #last = performance.now();
-  #timer?: ReturnType<typeof setTimeout>;
+  readonly #deadline: Deadline;
   readonly #readMs: number;
-  readonly #up: UpstreamResponse;
 
   constructor(up: UpstreamResponse, readMs: number) {
-    this.#up = up;
     this.#readMs = readMs;
-    if (readMs > 0) this.#arm(readMs);
-  }
-
-  #arm(ms: number) {
-    this.#timer = setTimeout(() => {
-      const idle = performance.now() - this.#last;
-      if (idle >= this.#readMs) {
-        this.#up.abort(new UpstreamFailure("timeout", `upstream silent for ${this.#readMs} ms`));
-      } else {
-        this.#arm(this.#readMs - idle);
-      }
-    }, ms);
+    up.deadline?.cancel();
+    this.#deadline = armDeadline(
+      readMs,
+      () => up.abort(new UpstreamFailure("timeout", `upstream silent for ${readMs} ms`)),
+    );
   }
 
   touch() {
-    this.#last = performance.now();
+    this.#deadline.extend(this.#readMs);
   }
 
   stop() {
-    clearTimeout(this.#timer);
+    this.#deadline.cancel();
   }
 }
 
@@ -199,9 +216,14 @@ export async function relay(
     }
   } catch (error) {
     watch.stop();
-    const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure("network", String(error));
+    const failure = error instanceof UpstreamFailure
+      ? error
+      : new UpstreamFailure("network", String(error));
     return {
-      failure: { verdict: failure.kind === "aborted" ? "client_error" : "server_error", message: failure.message },
+      failure: {
+        verdict: failure.kind === "aborted" ? "client_error" : "server_error",
+        message: failure.message,
+      },
     };
   }
   const lead = options.wire.leadingError(first);
@@ -249,7 +271,9 @@ export async function relay(
             controller.enqueue(encoder.encode(options.wire.errorEvent("api_error", message)));
             finish({ error: message });
           } else {
-            finish(tap.state.errorType ? { error: `upstream error event: ${tap.state.errorType}` } : {});
+            finish(
+              tap.state.errorType ? { error: `upstream error event: ${tap.state.errorType}` } : {},
+            );
           }
           controller.close();
           return;
@@ -264,14 +288,20 @@ export async function relay(
         }
         tail = buf === chunk ? own(buf.subarray(cut)) : buf.subarray(cut);
       } catch (error) {
-        const failure = error instanceof UpstreamFailure ? error : new UpstreamFailure("network", String(error));
+        const failure = error instanceof UpstreamFailure
+          ? error
+          : new UpstreamFailure("network", String(error));
         if (failure.kind === "aborted") {
           finish({ cancelled: true, error: "client disconnected" });
           controller.error(failure);
           return;
         }
         const type = failure.kind === "timeout" ? "timeout_error" : "api_error";
-        controller.enqueue(encoder.encode(options.wire.errorEvent(type, `upstream stream failed: ${failure.message}`)));
+        controller.enqueue(
+          encoder.encode(
+            options.wire.errorEvent(type, `upstream stream failed: ${failure.message}`),
+          ),
+        );
         finish({ error: failure.message });
         controller.close();
       }
@@ -326,16 +356,24 @@ async function relayJson(
  * Reads a whole upstream body within `readMs`. `arrayBuffer()` reads natively in one go; chunked
  * reads would allocate a 64 KiB buffer per chunk.
  */
-export async function readAll(up: UpstreamResponse, readMs: number): Promise<Uint8Array<ArrayBuffer>> {
-  const timer = readMs > 0
-    ? setTimeout(() => up.abort(new UpstreamFailure("timeout", `upstream body not complete within ${readMs} ms`)), readMs)
-    : undefined;
+export async function readAll(
+  up: UpstreamResponse,
+  readMs: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  // The request's deadline (if still armed) now bounds the body: no second timer.
+  const deadline = up.deadline ?? armDeadline(
+    readMs,
+    () =>
+      up.abort(new UpstreamFailure("timeout", `upstream body not complete within ${readMs} ms`)),
+  );
   try {
     return new Uint8Array(await up.response.arrayBuffer());
   } catch (error) {
     const reason = up.signal.reason;
-    throw reason instanceof UpstreamFailure ? reason : new UpstreamFailure("network", (error as Error).message);
+    throw reason instanceof UpstreamFailure
+      ? reason
+      : new UpstreamFailure("network", (error as Error).message);
   } finally {
-    clearTimeout(timer);
+    deadline.cancel();
   }
 }

@@ -351,6 +351,7 @@ function ctx(tokens: ProviderContext["tokens"] = {}, customHeaders = {}): Provid
     customHeaders,
     tokens,
     signatures: new SignatureBook(),
+    mixedFamilies: false,
   };
 }
 

@@ -69,7 +69,12 @@ export class AnthropicWireProvider implements Provider {
     const { call, model } = attempt;
     return model === call.model && !this.#hasPresetCleaning && this.#ctx.tokens.max === undefined &&
       this.#ctx.tokens.min === undefined &&
-      !mayNeedHygiene(call.raw, this.signatureFamily, this.#ctx.signatures);
+      !mayNeedHygiene(
+        call.raw,
+        this.signatureFamily,
+        this.#ctx.signatures,
+        this.#ctx.mixedFamilies,
+      );
   }
 
   /** The upstream base URL. */

@@ -40,7 +40,11 @@ export function applyAuth(
  * forwardable headers, then custom and provider headers (which win), betas stripped as the
  * provider needs, and the account's credential.
  */
-export function buildHeaders(attempt: Attempt, config: ProviderConfig, ctx: ProviderContext): [string, string][] {
+export function buildHeaders(
+  attempt: Attempt,
+  config: ProviderConfig,
+  ctx: ProviderContext,
+): [string, string][] {
   const overrides = { ...ctx.customHeaders, ...config.headers };
   const out: [string, string][] = [];
   let version = false;
@@ -60,7 +64,9 @@ export function buildHeaders(attempt: Attempt, config: ProviderConfig, ctx: Prov
   const credential = attempt.account.spec.credential;
   const style = config.authHeader;
   if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
-  if (style === "x-api-key" || style === "both" || style === undefined) out.push(["x-api-key", credential]);
+  if (style === "x-api-key" || style === "both" || style === undefined) {
+    out.push(["x-api-key", credential]);
+  }
   return out;
 }
 

@@ -47,7 +47,10 @@ export function isDroppedRequestHeader(name: string): boolean {
 }
 
 /** The upstream's response headers that may go to the client, as a list (one pass, no Headers object). */
-export function responseHeaderList(upstream: Headers, extra: Record<string, string>): [string, string][] {
+export function responseHeaderList(
+  upstream: Headers,
+  extra: Record<string, string>,
+): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of upstream) {
     if (!DROP_RESPONSE.has(name) && !(name in extra)) out.push([name, value]);
@@ -71,7 +74,10 @@ export function forwardableResponseHeaders(upstream: Headers): Headers {
 }
 
 /** The betas left after stripping (undefined: drop the header). */
-export function strippedBetas(value: string, strip: true | readonly string[] | undefined): string | undefined {
+export function strippedBetas(
+  value: string,
+  strip: true | readonly string[] | undefined,
+): string | undefined {
   if (!strip) return value;
   if (strip === true) return undefined;
   const kept = value.split(",").map((b) => b.trim()).filter((b) => b && !strip.includes(b));
