@@ -15,7 +15,7 @@ import { type Endpoint, InvalidRequestBody, type MessagesCall } from "../routing
 import { peekMessagesBody } from "../protocol/anthropic_peek.ts";
 import { dispatch } from "../routing/dispatch.ts";
 import { logger } from "../observability/log.ts";
-import { BodyTooLarge, readBody } from "./body.ts";
+import { parseJsonObject, readBodyOrReject } from "./body.ts";
 
 const decoder = new TextDecoder();
 
@@ -42,13 +42,9 @@ export async function handleMessages(
     return anthropicError(status, message, { requestId: id });
   };
 
-  let raw: Uint8Array<ArrayBuffer>;
-  try {
-    raw = await readBody(request, gen.config.server.bodyLimit);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) return reject(413, error.message);
-    return reject(400, `cannot read request body: ${(error as Error).message}`);
-  }
+  const read = await readBodyOrReject(request, gen.config.server.bodyLimit);
+  if (!read.ok) return reject(read.status, read.message);
+  const raw = read.raw;
   const url = new URL(request.url);
   const base = {
     id,
@@ -103,15 +99,9 @@ export async function handleMessages(
     return await dispatch(call, gen);
   }
 
-  let body: unknown;
-  try {
-    body = JSON.parse(decoder.decode(raw));
-  } catch (error) {
-    return reject(400, `request body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return reject(400, "request body must be a JSON object");
-  }
+  const json = parseJsonObject(raw);
+  if (!json.ok) return reject(json.status, json.message);
+  const body = json.body;
   const schema = endpoint === "messages" ? MessagesRequestHead : CountTokensRequestHead;
   const parsed = schema.safeParse(body);
   if (!parsed.success) return reject(400, describeIssues(parsed.error));

@@ -10,10 +10,8 @@ import { openAIError } from "../protocol/openai_error.ts";
 import { ChatRequestHead, describeOpenAIIssues } from "../protocol/openai_request.ts";
 import type { MessagesCall } from "../routing/call.ts";
 import { dispatch } from "../routing/dispatch.ts";
-import { BodyTooLarge, readBody } from "./body.ts";
+import { parseJsonObject, readBodyOrReject } from "./body.ts";
 import { newRequestId } from "./messages_door.ts";
-
-const decoder = new TextDecoder();
 
 /** Serves one Chat Completions request. */
 export async function handleChatCompletions(
@@ -28,22 +26,12 @@ export async function handleChatCompletions(
     logger.info("request rejected", { id, route: "chat_completions", status, error: message });
     return openAIError(status, message, { type, headers: { "x-request-id": id } });
   };
-  let raw: Uint8Array<ArrayBuffer>;
-  try {
-    raw = await readBody(request, gen.config.server.bodyLimit);
-  } catch (error) {
-    if (error instanceof BodyTooLarge) return reject(413, error.message);
-    return reject(400, `cannot read request body: ${(error as Error).message}`);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(decoder.decode(raw));
-  } catch (error) {
-    return reject(400, `request body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return reject(400, "request body must be a JSON object");
-  }
+  const read = await readBodyOrReject(request, gen.config.server.bodyLimit);
+  if (!read.ok) return reject(read.status, read.message);
+  const raw = read.raw;
+  const json = parseJsonObject(raw);
+  if (!json.ok) return reject(json.status, json.message);
+  const body = json.body;
   const parsed = ChatRequestHead.safeParse(body);
   if (!parsed.success) return reject(400, describeOpenAIIssues(parsed.error));
   const record = body as Record<string, unknown>;

@@ -3,7 +3,7 @@
  * usage, tool ids, error types.
  * @module
  */
-import type { AnthropicErrorType } from "../protocol/anthropic_error.ts";
+import { type AnthropicErrorType, errorTypeForStatus } from "../protocol/anthropic_error.ts";
 import type { Usage } from "../routing/call.ts";
 import type { ChatUsage } from "./openai_types.ts";
 
@@ -108,26 +108,10 @@ export function openAIErrorType(type: string): string {
 /** An HTTP status of an OpenAI-format error → the Anthropic error type. */
 export function anthropicErrorTypeForOpenAI(status: number, type?: string): AnthropicErrorType {
   if (type === "insufficient_quota") return "rate_limit_error";
-  switch (status) {
-    case 400:
-    case 422:
-      return "invalid_request_error";
-    case 401:
-      return "authentication_error";
-    case 403:
-      return "permission_error";
-    case 404:
-      return "not_found_error";
-    case 413:
-      return "request_too_large";
-    case 429:
-      return "rate_limit_error";
-    case 503:
-    case 529:
-      return "overloaded_error";
-    default:
-      return status >= 500 ? "api_error" : "invalid_request_error";
-  }
+  // OpenAI-compatible upstreams signal overload with 503; Anthropic clients know it as 529's type.
+  if (status === 503) return "overloaded_error";
+  // 402 has no OpenAI meaning beyond a client error.
+  return status === 402 ? "invalid_request_error" : errorTypeForStatus(status);
 }
 
 /** A new Anthropic-style message id. */

@@ -17,6 +17,7 @@ import type { ChatRequest } from "../../translate/openai_types.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
+import { verifyByGet } from "../shared/verify.ts";
 import { mayNeedHygiene, stripForeignThinking } from "../../translate/thinking_hygiene.ts";
 import { type BodyCleaner, buildBody, buildHeaders, upstreamUrl } from "./request.ts";
 import { applyAuth } from "./request.ts";
@@ -129,27 +130,11 @@ export class AnthropicWireProvider implements Provider {
     for (const [k, v] of Object.entries(this.config.headers)) headers.set(k, v);
     applyAuth(headers, this.config.authHeader, account.spec.credential);
     const base = this.#baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
-    try {
-      const res = await fetch(`${base}/v1/models?limit=1`, {
-        headers,
-        signal: signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
-      });
-      await res.body?.cancel();
-      if (res.ok) return { ok: true, status: res.status, detail: "credential accepted" };
-      if (res.status === 401 || res.status === 403) {
-        return { ok: false, status: res.status, detail: "credential rejected" };
-      }
-      if (res.status === 404) {
-        return {
-          ok: true,
-          status: res.status,
-          detail: "upstream has no /v1/models; credential not rejected",
-        };
-      }
-      return { ok: false, status: res.status, detail: `upstream answered ${res.status}` };
-    } catch (error) {
-      return { ok: false, detail: `cannot reach upstream: ${(error as Error).message}` };
-    }
+    return await verifyByGet(
+      `${base}/v1/models?limit=1`,
+      headers,
+      signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
+    );
   }
 
   /** @inheritdoc */

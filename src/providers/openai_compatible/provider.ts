@@ -15,6 +15,7 @@ import { toOpenAIRequest } from "../../translate/to_openai_request.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
+import { verifyByGet } from "../shared/verify.ts";
 import { type OpenAISettings, openAISettings, tokenFieldFor } from "./presets.ts";
 
 /** Applies the credential in the configured header style. */
@@ -135,28 +136,12 @@ export class OpenAICompatibleProvider implements Provider {
   }
 
   /** @inheritdoc */
-  async verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
-    try {
-      const res = await fetch(this.#url("/models"), {
-        headers: this.#headers(account),
-        signal: signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
-      });
-      await res.body?.cancel();
-      if (res.ok) return { ok: true, status: res.status, detail: "credential accepted" };
-      if (res.status === 401 || res.status === 403) {
-        return { ok: false, status: res.status, detail: "credential rejected" };
-      }
-      if (res.status === 404) {
-        return {
-          ok: true,
-          status: res.status,
-          detail: "upstream has no /models; credential not rejected",
-        };
-      }
-      return { ok: false, status: res.status, detail: `upstream answered ${res.status}` };
-    } catch (error) {
-      return { ok: false, detail: `cannot reach upstream: ${(error as Error).message}` };
-    }
+  verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
+    return verifyByGet(
+      this.#url("/models"),
+      this.#headers(account),
+      signal ?? AbortSignal.timeout(this.#ctx.timeouts.connectMs),
+    );
   }
 
   /** @inheritdoc */
