@@ -13,6 +13,8 @@ import { buildProviders, type ProviderMap, type StoredAccount } from "./provider
 import type { DispatchContext } from "./routing/dispatch.ts";
 import { Router } from "./routing/router.ts";
 import { StateSync } from "./store/state_sync.ts";
+import { type OAuthStore, openOAuthStore } from "./auth/oauth_store.ts";
+import { RefreshManager } from "./auth/refresh_manager.ts";
 import { SignatureBook } from "./translate/thinking_hygiene.ts";
 
 /** One config generation. */
@@ -35,8 +37,14 @@ export class Gateway {
   readonly sync?: StateSync;
   /** When the gateway started (epoch ms). */
   readonly startedAt = Date.now();
+  /** Sealed store of subscription credentials (with a KV). */
+  oauthStore?: OAuthStore;
+  /** Refreshes subscription tokens (with a KV). */
+  oauth?: RefreshManager;
   #generation: Generation;
   #stored: StoredAccount[] = [];
+  #oauthAccounts: { provider: string; name: string; label?: string }[] = [];
+  #oauthStamp = "";
 
   /** @param kv Open KV; state is loaded by {@link Gateway.start}. */
   constructor(config: Config, kv?: Deno.Kv) {
@@ -47,16 +55,73 @@ export class Gateway {
 
   /** Loads persisted state and stored accounts, then (unless `sync` is false) starts syncing. */
   async start(sync = true): Promise<void> {
-    if (!this.sync) return;
+    if (!this.sync || !this.kv) return;
     await this.sync.load();
     this.#stored = await this.sync.primeAccounts();
+    await this.#openOAuth();
     this.#generation = this.#build(this.#generation.config);
     if (!sync) return;
     this.sync.start(this.#generation.config.state.syncIntervalMs, (accounts) => {
       this.#stored = accounts;
       this.#generation = this.#build(this.#generation.config);
       logger.info("stored accounts changed; pools rebuilt", { accounts: accounts.length });
-    });
+    }, () => this.#pullOAuth());
+  }
+
+  async #openOAuth(): Promise<void> {
+    const config = this.#generation.config;
+    // The key file sits beside a local KV file; a shared remote KV needs CCGATE_SECRET.
+    const keyFile = config.kv.path && config.kv.path !== ":memory:" && !config.kv.url
+      ? `${
+        config.kv.path.includes("/")
+          ? config.kv.path.slice(0, config.kv.path.lastIndexOf("/"))
+          : "."
+      }/secret.key`
+      : undefined;
+    const { store, warning } = await openOAuthStore(this.kv!, { keyFile });
+    if (warning) logger.warn(warning);
+    this.oauthStore = store;
+    this.oauth = new RefreshManager(this.kv!, store, {
+      bufferMs: config.oauth.refreshBufferMs,
+      tokenUrl: config.oauth.tokenUrl,
+    }, (id, message) => this.findAccount(id)?.authFailed(message));
+    await this.#pullOAuth(true);
+  }
+
+  /** Re-reads subscription accounts when their records changed (another process, the CLI). */
+  async #pullOAuth(initial = false): Promise<void> {
+    if (!this.oauthStore || !this.oauth) return;
+    const records = await this.oauthStore.records();
+    const stamp = records.map((r) => r.versionstamp).join(",");
+    if (stamp === this.#oauthStamp) return;
+    this.#oauthStamp = stamp;
+    const { entries, unreadable } = await this.oauthStore.list();
+    for (const id of unreadable) {
+      logger.warn("cannot decrypt stored credentials (different CCGATE_SECRET or key file?)", {
+        account: id,
+      });
+    }
+    this.oauth.setEntries(entries);
+    const accounts: { provider: string; name: string; label?: string }[] = entries.map((e) => ({
+      provider: e.record.provider,
+      name: e.record.name,
+      label: ["oauth", e.record.subscriptionType, e.record.email].filter(Boolean).join(" "),
+    }));
+    const key = (list: typeof accounts) =>
+      JSON.stringify(list.map((a) => [a.provider, a.name, a.label]).sort());
+    if (key(accounts) === key(this.#oauthAccounts)) return;
+    this.#oauthAccounts = accounts;
+    if (!initial) {
+      this.#generation = this.#build(this.#generation.config);
+      logger.info("subscription accounts changed; pools rebuilt", { accounts: accounts.length });
+    }
+  }
+
+  /** The cron job: refreshes tokens that expire within the buffer. Never throws. */
+  async refreshExpiring(): Promise<{ refreshed: string[]; failed: string[] }> {
+    if (!this.oauth) return { refreshed: [], failed: [] };
+    await this.#pullOAuth();
+    return await this.oauth.refreshExpiring();
   }
 
   /** Stops syncing and writes pending state. */
@@ -96,7 +161,13 @@ export class Gateway {
   }
 
   #build(config: Config): Generation {
-    const providers = buildProviders(config, this.#stored, this.table, this.signatures);
+    const providers = buildProviders(
+      config,
+      this.#stored,
+      this.table,
+      this.signatures,
+      this.oauth ? { manager: this.oauth, accounts: this.#oauthAccounts } : undefined,
+    );
     return {
       config,
       providers,

@@ -156,6 +156,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     }
   }
 
+  if (options.handleSignals) {
+    // Deno.cron's finest schedule is one minute; the handler is a plain method tests call directly.
+    Deno.cron("ccgate-oauth-refresh", "* * * * *", async () => {
+      await gateway.refreshExpiring();
+    });
+  }
+  // Tokens that expired while the gateway was down are refreshed now, not on first use.
+  gateway.refreshExpiring().catch(() => {});
+
   const watcher = options.configFile
     ? watchConfig(gateway, options.configFile, options.loadOptions ?? {})
     : undefined;

@@ -97,6 +97,29 @@ export function envOverlay(env: EnvMap): { overlay: Record<string, unknown>; err
     });
   }
 
+  const quota: Record<string, unknown> = {};
+  const soft = env.SOFT_LIMIT_THRESHOLD?.trim();
+  if (soft) {
+    if (/^(false|off|0|none)$/i.test(soft)) quota.softLimit = false;
+    else {
+      const n = Number(soft);
+      // Accept 0.8 and 80 alike.
+      if (Number.isFinite(n) && n > 0 && n <= 100) quota.softLimit = n > 1 ? n / 100 : n;
+      else {errors.push(
+          `environment variable SOFT_LIMIT_THRESHOLD: expected a fraction (0.8), a percentage (80) or false, got "${soft}"`,
+        );}
+    }
+  }
+
+  const oauth: Record<string, unknown> = {};
+  const buffer = intVar(env, "CCPROXY_REFRESH_BUFFER", errors);
+  if (buffer !== undefined) oauth.refreshBufferMs = Math.round(buffer * 1000);
+  if (env.CCGATE_OAUTH_TOKEN_URL) oauth.tokenUrl = env.CCGATE_OAUTH_TOKEN_URL;
+  if (env.CCPROXY_ACCOUNTS_PATH) oauth.accountsFile = env.CCPROXY_ACCOUNTS_PATH;
+  if (env.CCPROXY_HOT_RELOAD) {
+    oauth.hotReload = !/^(false|0|off|no)$/i.test(env.CCPROXY_HOT_RELOAD.trim());
+  }
+
   const logging: Record<string, unknown> = {};
   if (env.LOG_LEVEL) logging.level = env.LOG_LEVEL.toLowerCase();
 
@@ -110,6 +133,8 @@ export function envOverlay(env: EnvMap): { overlay: Record<string, unknown>; err
     aliases,
     tokens,
     customHeaders,
+    quota,
+    oauth,
     logging,
   };
   for (const [key, value] of Object.entries(sections)) {

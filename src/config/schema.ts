@@ -187,6 +187,23 @@ export const ConfigSchema = z.strictObject({
     syncIntervalMs: ms.default(1000).describe("How often shared state is re-read from KV"),
   }).prefault({}),
   aliases: AliasesSchema.prefault({}),
+  quota: z.strictObject({
+    softLimit: z.union([z.number().min(0).max(1), z.literal(false)]).default(0.8).describe(
+      "Subscription accounts at or above this utilisation of a window are used only when no other account has room (SOFT_LIMIT_THRESHOLD); false turns it off",
+    ),
+  }).prefault({}),
+  oauth: z.strictObject({
+    refreshBufferMs: ms.default(600_000).describe(
+      "Refresh tokens expiring within this (CCPROXY_REFRESH_BUFFER, seconds)",
+    ),
+    tokenUrl: z.string().optional().describe("Token endpoint override (CCGATE_OAUTH_TOKEN_URL)"),
+    accountsFile: z.string().optional().describe(
+      "Seed 000 accounts.json to import and hot-reload (CCPROXY_ACCOUNTS_PATH)",
+    ),
+    hotReload: z.boolean().default(true).describe(
+      "Watch accountsFile for changes (CCPROXY_HOT_RELOAD)",
+    ),
+  }).prefault({}),
   tokens: z.strictObject({
     max: z.number().int().positive().optional().describe(
       "Clamp max_tokens to at most this (MAX_TOKENS_LIMIT)",

@@ -10,6 +10,7 @@ import {
   activeCooldown,
 } from "./account_state.ts";
 import type { StateTable } from "./state_table.ts";
+import type { UnifiedQuota } from "../auth/unified_quota.ts";
 
 /** Circuit breaker settings. */
 export interface CircuitOptions {
@@ -35,6 +36,8 @@ export interface AccountSpec {
   enabled: boolean;
   /** Where it was defined. */
   source: "config" | "env" | "kv";
+  /** What to show instead of a masked key (a subscription's e-mail and plan). */
+  label?: string;
 }
 
 /** Why an account cannot take a request now. */
@@ -165,6 +168,26 @@ export class Account {
     s.authError = message.slice(0, 300);
     s.authErrorAt = Date.now();
     this.#table.changed(this.id);
+  }
+
+  /**
+   * Records subscription quota from a response. Every response carries it, so the shared state
+   * is only marked changed when something meaningful moved (status, a point of utilisation,
+   * a reset) or it is 30 s old: a KV write per request would be waste.
+   */
+  setQuota(quota: UnifiedQuota): void {
+    const s = this.state;
+    const before = s.quota;
+    s.quota = quota;
+    const moved = !before || before.status !== quota.status ||
+      quota.updatedAt - before.updatedAt > 30_000 ||
+      Object.entries(quota.windows).some(([name, w]) => {
+        const old = before.windows[name];
+        return !old || old.status !== w.status || old.reset !== w.reset ||
+          Math.abs((old.utilization ?? 0) - (w.utilization ?? 0)) >= 0.01;
+      });
+    if (moved) this.#table.changed(this.id);
+    else s.quota = { ...quota, updatedAt: before.updatedAt };
   }
 
   /** Manual enable (clears auth error, cooldowns and circuit) or disable. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { UnifiedQuota } from "../auth/unified_quota.ts";
+
 /** A cooldown on one (account, model) pair; `model` "*" covers every model. */
 export interface Cooldown {
   /** Epoch ms at which the account serves this model again. */
@@ -30,6 +32,8 @@ export interface AccountState {
   circuit: { failures: number; openUntil: number; at: number };
   /** Cooldowns set before this time (epoch ms) were cleared by a manual enable. */
   resetAt: number;
+  /** Subscription quota from the last `anthropic-ratelimit-unified-*` headers (OAuth accounts). */
+  quota?: UnifiedQuota;
   /** Fingerprint of the credential this state belongs to. */
   fingerprint?: string;
 }
@@ -123,6 +127,9 @@ export function mergeState(local: AccountState, remote: AccountState, now: numbe
     cooldowns,
     circuit: { ...circuit },
     resetAt,
+    quota: (remote.quota?.updatedAt ?? 0) > (local.quota?.updatedAt ?? 0)
+      ? remote.quota
+      : local.quota,
     fingerprint: local.fingerprint ?? remote.fingerprint,
   };
 }
@@ -134,5 +141,6 @@ export function sameState(a: AccountState, b: AccountState, now: number): boolea
   return a.disabled === b.disabled && a.authError === b.authError &&
     a.disabledAt === b.disabledAt &&
     a.authErrorAt === b.authErrorAt && a.circuit.failures === b.circuit.failures &&
-    a.circuit.openUntil === b.circuit.openUntil && a.resetAt === b.resetAt && live(a) === live(b);
+    a.circuit.openUntil === b.circuit.openUntil && a.resetAt === b.resetAt && live(a) === live(b) &&
+    a.quota?.updatedAt === b.quota?.updatedAt;
 }

@@ -2,6 +2,7 @@
  * A provider's pool of accounts and the strategies that order them for one request.
  * @module
  */
+import { quotaPressure } from "../auth/unified_quota.ts";
 import type { Strategy } from "../config/schema.ts";
 import type { Account, Unavailable } from "./account.ts";
 import type { PoolMemory } from "./state_table.ts";
@@ -30,6 +31,7 @@ export class Pool {
   readonly accounts: readonly Account[];
   readonly #memory: PoolMemory;
   readonly #stickyTtlMs: number;
+  readonly #softLimit: number | false;
 
   /** Builds a pool over `accounts`. */
   constructor(
@@ -38,12 +40,14 @@ export class Pool {
     accounts: Account[],
     memory: PoolMemory,
     stickyTtlMs: number,
+    softLimit: number | false = false,
   ) {
     this.provider = provider;
     this.strategy = strategy;
     this.accounts = accounts;
     this.#memory = memory;
     this.#stickyTtlMs = stickyTtlMs;
+    this.#softLimit = softLimit;
   }
 
   /** The account called `name`, if in this pool. */
@@ -69,7 +73,28 @@ export class Pool {
     }
     if (ready.length > 1) this.#order(ready, ctx, now);
     else if (ready.length === 1 && this.strategy === "round-robin") this.#memory.cursor++;
-    return { ready, blocked };
+    return { ready: this.#softLimited(ready, now), blocked };
+  }
+
+  /**
+   * Moves subscription accounts at or above the soft limit of a quota window behind the others,
+   * least used first: they still serve, but only when no account with room can.
+   */
+  #softLimited(ready: Account[], now: number): Account[] {
+    if (this.#softLimit === false) return ready;
+    const limit = this.#softLimit;
+    let over: { account: Account; pressure: number }[] | undefined;
+    const under: Account[] = [];
+    for (const account of ready) {
+      const pressure = account.state.quota
+        ? quotaPressure(account.state.quota, now).maxUtilization
+        : 0;
+      if (pressure >= limit) (over ??= []).push({ account, pressure });
+      else under.push(account);
+    }
+    if (!over) return ready;
+    over.sort((a, b) => a.pressure - b.pressure);
+    return [...under, ...over.map((o) => o.account)];
   }
 
   /** Records that `account` served the session, so sticky routing keeps it there. */

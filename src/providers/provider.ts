@@ -72,4 +72,6 @@ export interface Provider {
   verify(account: Account, signal?: AbortSignal): Promise<VerifyResult>;
   /** Model ids to list on GET /v1/models. */
   models(): string[];
+  /** Reads what a response says about the account (subscription quota), success or not. */
+  observe?(account: Account, headers: Headers): void;
 }

@@ -15,6 +15,8 @@ import { AnthropicWireProvider } from "./anthropic/provider.ts";
 import { createAnthropicCompatibleProvider } from "./anthropic_compatible/provider.ts";
 import { applyPreset, PRESETS } from "./anthropic_compatible/presets.ts";
 import { OpenAICompatibleProvider } from "./openai_compatible/provider.ts";
+import { ClaudeOAuthProvider } from "./claude_oauth/provider.ts";
+import type { RefreshManager } from "../auth/refresh_manager.ts";
 import type { Provider, ProviderContext } from "./provider.ts";
 
 /** An API-key account stored in KV by `ccgate accounts add`. */
@@ -34,7 +36,20 @@ export interface StoredAccount {
 }
 
 /** Provider types this build can serve; the others arrive with later features. */
-const IMPLEMENTED = new Set(["anthropic", "anthropic-compatible", "openai-compatible"]);
+const IMPLEMENTED = new Set([
+  "anthropic",
+  "anthropic-compatible",
+  "openai-compatible",
+  "claude-oauth",
+]);
+
+/** Subscription accounts to build, with the manager holding their tokens. */
+export interface OAuthAccounts {
+  /** Holds and refreshes the tokens. */
+  manager: RefreshManager;
+  /** The accounts (from the OAuth store). */
+  accounts: { provider: string; name: string; label?: string }[];
+}
 const warned = new Set<string>();
 
 /** Providers by name, in config order. */
@@ -67,6 +82,7 @@ export function buildProviders(
   stored: StoredAccount[],
   table: StateTable,
   signatures: SignatureBook = new SignatureBook(),
+  oauth?: OAuthAccounts,
 ): ProviderMap {
   const ctx: ProviderContext = {
     timeouts: config.timeouts,
@@ -80,6 +96,11 @@ export function buildProviders(
     if (!configs.some((p) => p.name === s.provider)) {
       const implicit = implicitProvider(s.provider);
       if (implicit) configs.push(implicit);
+    }
+  }
+  for (const a of oauth?.accounts ?? []) {
+    if (!configs.some((p) => p.name === a.provider)) {
+      configs.push({ ...implicitProvider("anthropic")!, name: a.provider, type: "claude-oauth" });
     }
   }
   const providers: ProviderMap = new Map();
@@ -118,6 +139,23 @@ export function buildProviders(
         source: "kv",
       });
     }
+    if (pc.type === "claude-oauth") {
+      for (const a of oauth?.accounts ?? []) {
+        if (a.provider !== pc.name || specs.some((x) => x.name === a.name)) continue;
+        const configured = pc.accounts.find((x) => x.name === a.name);
+        specs.push({
+          provider: pc.name,
+          name: a.name,
+          // The real credential is the manager's current access token, fetched per attempt.
+          credential: `oauth:${a.provider}/${a.name}`,
+          weight: configured?.weight ?? 1,
+          priority: configured?.priority ?? 0,
+          enabled: configured?.enabled ?? true,
+          source: "kv",
+          label: a.label,
+        });
+      }
+    }
     const accounts = specs.map((spec) => {
       const account = new Account(spec, table, config.circuit);
       // State belongs to a credential: a new key under an old name starts clean.
@@ -136,9 +174,13 @@ export function buildProviders(
       accounts,
       table.pool(pc.name),
       config.failover.stickyTtlMs,
+      pc.type === "claude-oauth" ? config.quota.softLimit : false,
     );
+    if (pc.type === "claude-oauth" && !oauth) continue;
     const provider = pc.type === "anthropic"
       ? new AnthropicWireProvider(pc, pool, ctx)
+      : pc.type === "claude-oauth"
+      ? new ClaudeOAuthProvider(pc, pool, ctx, oauth!.manager)
       : pc.type === "openai-compatible"
       ? new OpenAICompatibleProvider(pc, pool, ctx)
       : createAnthropicCompatibleProvider(pc, pool, ctx);

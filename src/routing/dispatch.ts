@@ -244,6 +244,7 @@ async function attempt(
   }
   const status = up.response.status;
   record.upstream_status = status;
+  provider.observe?.(account, up.response.headers);
   const verdict = verdictFor(status);
   if (verdict === "ok") {
     const family = provider.signatureFamily;

@@ -10,7 +10,32 @@ import type { Account } from "../pool/account.ts";
 import { anthropicError } from "../protocol/anthropic_error.ts";
 import { describeKv } from "../store/kv.ts";
 import { maskSecret } from "../util/secret.ts";
+import { quotaPressure, type UnifiedQuota } from "../auth/unified_quota.ts";
 import { VERSION } from "../version.ts";
+
+/** Subscription quota for display: utilisation per window with its reset. */
+export function quotaView(quota: UnifiedQuota | undefined, now: number) {
+  if (!quota) return undefined;
+  const windows: Record<
+    string,
+    { utilization?: number; status?: string; resets_at?: string; stale: boolean }
+  > = {};
+  for (const [name, w] of Object.entries(quota.windows)) {
+    windows[name] = {
+      utilization: w.utilization,
+      status: w.status,
+      resets_at: w.reset ? new Date(w.reset).toISOString() : undefined,
+      stale: w.reset !== undefined && w.reset <= now,
+    };
+  }
+  return {
+    status: quota.status,
+    representative_claim: quota.representativeClaim,
+    windows,
+    pressure: quotaPressure(quota, now).maxUtilization,
+    updated_at: new Date(quota.updatedAt).toISOString(),
+  };
+}
 
 /** One account as the status API shows it. */
 export function accountView(gateway: Gateway, account: Account, now = Date.now()) {
@@ -24,13 +49,16 @@ export function accountView(gateway: Gateway, account: Account, now = Date.now()
       reason: c.reason,
     }));
   const usage = gateway.usage.get(account.id);
+  const token = gateway.oauth?.entry(account.id)?.tokens;
   return {
     id: account.id,
     provider: account.spec.provider,
     name: account.name,
     status: account.status(now),
     source: account.spec.source,
-    key: maskSecret(account.spec.credential),
+    key: account.spec.label ?? maskSecret(account.spec.credential),
+    token_expires_at: token ? new Date(token.expiresAt).toISOString() : undefined,
+    quota: quotaView(account.state.quota, now),
     weight: account.spec.weight,
     priority: account.spec.priority,
     cooldowns,
@@ -79,15 +107,22 @@ export function statusSummary(gateway: Gateway, now = Date.now()) {
   };
 }
 
+function percent(u: number | undefined): string {
+  return u === undefined ? "-" : `${Math.round(u * 100)}%`;
+}
+
 function limitsTable(views: ReturnType<typeof accountView>[]): string {
   return renderTable(
-    ["ACCOUNT", "STATUS", "KEY", "COOLDOWN", "RESETS", "REQUESTS", "IN", "OUT"],
+    ["ACCOUNT", "STATUS", "KEY", "5H", "7D", "COOLDOWN", "RESETS", "REQUESTS", "IN", "OUT"],
     views.map((v) => {
       const c = v.cooldowns.sort((a, b) => b.seconds_left - a.seconds_left)[0];
+      const w = v.quota?.windows ?? {};
       return [
         v.id,
         v.status,
         v.key,
+        percent(w["5h"]?.stale ? undefined : w["5h"]?.utilization),
+        percent(w["7d"]?.stale ? undefined : w["7d"]?.utilization),
         c ? `${c.model} ${shortDuration(c.seconds_left)}` : "-",
         c ? c.until.slice(11, 19) + "Z" : "-",
         v.usage.requests,
@@ -121,6 +156,26 @@ export function statusRoutes(gateway: Gateway): Hono {
       return c.json(accountView(gateway, account));
     });
   }
+  app.post("/status/accounts/:name/refresh", async (c) => {
+    const account = find(c.req.param("name"));
+    if (!account) return missing(c.req.param("name"));
+    if (!gateway.oauth?.entry(account.id)) {
+      return anthropicError(
+        400,
+        `${account.id} is not a stored subscription account; nothing to refresh`,
+      );
+    }
+    try {
+      const tokens = await gateway.oauth.refresh(account.id, { force: true });
+      return c.json({
+        ok: true,
+        account: account.id,
+        token_expires_at: new Date(tokens.expiresAt).toISOString(),
+      });
+    } catch (error) {
+      return anthropicError(502, `refresh of ${account.id} failed: ${(error as Error).message}`);
+    }
+  });
   app.get("/account-limits", (c) => {
     const views = gateway.accounts().map((a) => accountView(gateway, a));
     if (c.req.query("format") === "table") return c.text(limitsTable(views));

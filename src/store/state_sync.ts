@@ -48,6 +48,7 @@ export class StateSync {
   #accountsStamp = "";
   #onAccounts?: (accounts: StoredAccount[]) => void;
   #started = false;
+  #onTick?: () => Promise<void>;
   #ticking: Promise<void> = Promise.resolve();
 
   /** @param kv An open KV. */
@@ -76,8 +77,13 @@ export class StateSync {
    * Starts writing changes and polling. `onAccounts` is called when the stored accounts change
    * (another process ran `ccgate accounts add`).
    */
-  start(intervalMs: number, onAccounts?: (accounts: StoredAccount[]) => void): void {
+  start(
+    intervalMs: number,
+    onAccounts?: (accounts: StoredAccount[]) => void,
+    onTick?: () => Promise<void>,
+  ): void {
     this.#onAccounts = onAccounts;
+    this.#onTick = onTick;
     this.#started = true;
     const tick = async () => {
       if (!this.#started) return;
@@ -86,6 +92,7 @@ export class StateSync {
         await this.#pullState(false);
         await this.#pullUsage();
         await this.#pullAccounts();
+        await this.#onTick?.();
       } catch (error) {
         logger.warn("state sync failed; will retry", { error: (error as Error).message });
       }

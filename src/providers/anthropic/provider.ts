@@ -19,11 +19,28 @@ import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provid
 import { mapModel } from "../shared/model_map.ts";
 import { verifyByGet } from "../shared/verify.ts";
 import { mayNeedHygiene, stripForeignThinking } from "../../translate/thinking_hygiene.ts";
-import { type BodyCleaner, buildBody, buildHeaders, upstreamUrl } from "./request.ts";
+import {
+  type BodyCleaner,
+  buildBody,
+  buildHeaders,
+  type RequestAuth,
+  upstreamUrl,
+} from "./request.ts";
 import { applyAuth } from "./request.ts";
 
 /** Anthropic's API. */
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+/** Hooks for providers built on the Anthropic wire provider. */
+export interface WireOptions {
+  /** The credential and how to send it, per attempt (e.g. a refreshed OAuth access token). */
+  auth?: (account: Account) => Promise<RequestAuth>;
+  /**
+   * True when the raw body must be rewritten by the cleaner (decided on the bytes); providers
+   * with this hook are forwarded as is otherwise, even though they have a cleaner.
+   */
+  mustRewrite?: (raw: Uint8Array) => boolean;
+}
 
 /** An upstream that speaks the Anthropic Messages API. */
 export class AnthropicWireProvider implements Provider {
@@ -40,8 +57,20 @@ export class AnthropicWireProvider implements Provider {
   readonly #clean: BodyCleaner;
   readonly #hasPresetCleaning: boolean;
 
-  /** @param clean Per-provider body cleaning (anthropic-compatible upstreams). */
-  constructor(config: ProviderConfig, pool: Pool, ctx: ProviderContext, clean?: BodyCleaner) {
+  readonly #options: WireOptions;
+
+  /**
+   * @param clean Per-provider body cleaning (anthropic-compatible upstreams).
+   * @param options Hooks of providers built on this one (Claude OAuth).
+   */
+  constructor(
+    config: ProviderConfig,
+    pool: Pool,
+    ctx: ProviderContext,
+    clean?: BodyCleaner,
+    options: WireOptions = {},
+  ) {
+    this.#options = options;
     this.name = config.name;
     this.config = config;
     this.pool = pool;
@@ -50,7 +79,7 @@ export class AnthropicWireProvider implements Provider {
     this.signatureFamily = config.type === "anthropic" || config.type === "claude-oauth"
       ? "anthropic"
       : `host:${new URL(this.#baseUrl).host}`;
-    this.#hasPresetCleaning = clean !== undefined;
+    this.#hasPresetCleaning = clean !== undefined || options.mustRewrite !== undefined;
     const family = this.signatureFamily;
     const book = ctx.signatures;
     this.#clean = (body) => {
@@ -68,6 +97,16 @@ export class AnthropicWireProvider implements Provider {
   /** True when the client's bytes can go upstream unchanged (decided without parsing them). */
   #forwardAsIs(attempt: Attempt): boolean {
     const { call, model } = attempt;
+    if (this.#options.mustRewrite) {
+      return !this.#options.mustRewrite(call.raw) && model === call.model &&
+        this.#ctx.tokens.max === undefined && this.#ctx.tokens.min === undefined &&
+        !mayNeedHygiene(
+          call.raw,
+          this.signatureFamily,
+          this.#ctx.signatures,
+          this.#ctx.mixedFamilies,
+        );
+    }
     return model === call.model && !this.#hasPresetCleaning && this.#ctx.tokens.max === undefined &&
       this.#ctx.tokens.min === undefined &&
       !mayNeedHygiene(
@@ -103,7 +142,8 @@ export class AnthropicWireProvider implements Provider {
       })
       : undefined;
     const url = upstreamUrl(this.#baseUrl, call.endpoint, translated ? "" : call.search);
-    const headers = buildHeaders(attempt, this.config, this.#ctx);
+    const auth = this.#options.auth ? await this.#options.auth(attempt.account) : undefined;
+    const headers = buildHeaders(attempt, this.config, this.#ctx, auth);
     const body = !translated && this.#forwardAsIs(attempt)
       ? call.raw
       : buildBody(attempt, this.#ctx, this.#clean, translated);

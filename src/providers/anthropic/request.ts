@@ -8,6 +8,16 @@ import type { ProviderConfig } from "../../config/schema.ts";
 import type { Attempt, ProviderContext } from "../provider.ts";
 import { isDroppedRequestHeader, strippedBetas } from "../shared/headers.ts";
 
+/** Per-attempt credential override (OAuth access tokens change; API keys do not). */
+export interface RequestAuth {
+  /** The credential. */
+  credential: string;
+  /** How to send it. */
+  style?: ProviderConfig["authHeader"];
+  /** Betas the upstream requires, added to whatever the client sent. */
+  addBetas?: readonly string[];
+}
+
 /** Rewrites a body copy for one upstream; returns true when it changed anything. */
 export type BodyCleaner = (body: Record<string, unknown>) => boolean;
 
@@ -44,25 +54,33 @@ export function buildHeaders(
   attempt: Attempt,
   config: ProviderConfig,
   ctx: ProviderContext,
+  auth?: RequestAuth,
 ): [string, string][] {
   const overrides = { ...ctx.customHeaders, ...config.headers };
   const out: [string, string][] = [];
   let version = false;
+  let betas: string | undefined;
   for (const [name, value] of attempt.call.headers) {
     if (isDroppedRequestHeader(name) || name === "content-type" || name in overrides) continue;
     if (name === "anthropic-beta") {
       const kept = strippedBetas(value, config.stripBetas);
-      if (kept !== undefined) out.push([name, kept]);
+      betas = kept;
       continue;
     }
     if (name === "anthropic-version") version = true;
     out.push([name, value]);
   }
+  if (auth?.addBetas?.length) {
+    const have = new Set((betas ?? "").split(",").map((b) => b.trim()).filter(Boolean));
+    const missing = auth.addBetas.filter((b) => !have.has(b));
+    if (missing.length) betas = betas ? `${betas},${missing.join(",")}` : missing.join(",");
+  }
+  if (betas !== undefined) out.push(["anthropic-beta", betas]);
   if (!version) out.push(["anthropic-version", "2023-06-01"]);
   out.push(["content-type", "application/json"]);
   for (const name in overrides) out.push([name.toLowerCase(), overrides[name]]);
-  const credential = attempt.account.spec.credential;
-  const style = config.authHeader;
+  const credential = auth?.credential ?? attempt.account.spec.credential;
+  const style = auth?.style ?? config.authHeader;
   if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
   if (style === "x-api-key" || style === "both" || style === undefined) {
     out.push(["x-api-key", credential]);
