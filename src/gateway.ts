@@ -15,6 +15,7 @@ import { Router } from "./routing/router.ts";
 import { StateSync } from "./store/state_sync.ts";
 import { type OAuthStore, openOAuthStore } from "./auth/oauth_store.ts";
 import { RefreshManager } from "./auth/refresh_manager.ts";
+import { oauthKeyFileFor } from "./auth/oauth_login.ts";
 import { SignatureBook } from "./translate/thinking_hygiene.ts";
 
 /** One config generation. */
@@ -71,13 +72,7 @@ export class Gateway {
   async #openOAuth(): Promise<void> {
     const config = this.#generation.config;
     // The key file sits beside a local KV file; a shared remote KV needs CCGATE_SECRET.
-    const keyFile = config.kv.path && config.kv.path !== ":memory:" && !config.kv.url
-      ? `${
-        config.kv.path.includes("/")
-          ? config.kv.path.slice(0, config.kv.path.lastIndexOf("/"))
-          : "."
-      }/secret.key`
-      : undefined;
+    const keyFile = oauthKeyFileFor(config.kv);
     const { store, warning } = await openOAuthStore(this.kv!, { keyFile });
     if (warning) logger.warn(warning);
     this.oauthStore = store;

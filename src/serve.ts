@@ -9,6 +9,8 @@ import { Gateway } from "./gateway.ts";
 import { configureLogging, flushLogs, logger } from "./observability/log.ts";
 import { createApp } from "./server/app.ts";
 import { describeKv, openKv } from "./store/kv.ts";
+import { syncAccountsFile, watchAccountsFile } from "./auth/accounts_file_watch.ts";
+import { DEFAULT_OAUTH_PROVIDER } from "./auth/oauth_login.ts";
 import { VERSION } from "./version.ts";
 
 /** Options for {@link startGateway}. */
@@ -162,6 +164,25 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       await gateway.refreshExpiring();
     });
   }
+  // Seed 000's accounts.json: imported at start, and followed for edits unless hot reload is off.
+  let accountsWatcher: { close(): void } | undefined;
+  const accountsFile = config.oauth.accountsFile;
+  if (accountsFile && gateway.oauthStore) {
+    if (config.oauth.hotReload) {
+      accountsWatcher = watchAccountsFile(accountsFile, gateway.oauthStore, {
+        provider: DEFAULT_OAUTH_PROVIDER,
+      });
+    } else {
+      await syncAccountsFile(accountsFile, gateway.oauthStore, DEFAULT_OAUTH_PROVIDER).catch((
+        error,
+      ) =>
+        logger.error("cannot import accounts file", {
+          file: accountsFile,
+          error: (error as Error).message,
+        })
+      );
+    }
+  }
   // Tokens that expired while the gateway was down are refreshed now, not on first use.
   gateway.refreshExpiring().catch(() => {});
 
@@ -174,6 +195,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     stopping ??= (async () => {
       logger.info("shutting down", { grace_ms: config.server.shutdownTimeoutMs });
       watcher?.close();
+      accountsWatcher?.close();
       const timeout = new Promise<"timeout">((r) =>
         setTimeout(() => r("timeout"), gateway.config.server.shutdownTimeoutMs)
       );

@@ -1,5 +1,6 @@
 /**
- * `ccgate accounts …`: API-key accounts stored in KV, their state, and credential checks.
+ * `ccgate accounts …`: API-key accounts stored in KV, their state, and credential checks;
+ * the subscription (OAuth) subcommands live in oauth_cli.ts.
  * Changes made here reach a running gateway through the shared KV within its sync interval.
  * @module
  */
@@ -11,6 +12,7 @@ import { storedAccountKey } from "../store/keys.ts";
 import { openKv, withKvRetry } from "../store/kv.ts";
 import { maskSecret } from "../util/secret.ts";
 import { CliError, CONFIG_FLAGS, kvFlag, loadForCli, parseFlags } from "./args.ts";
+import { importAccounts, refreshAccount, removeOAuthAccount } from "./oauth_cli.ts";
 
 /** OpenAI-compatible presets usable as a provider name without a config entry. */
 const IMPLICIT_OPENAI = ["openai", "openrouter", "ollama", "gemini", "modelscope"];
@@ -21,19 +23,29 @@ export const ACCOUNTS_HELP = `ccgate accounts — manage upstream accounts
 Usage:
   ccgate accounts list                       accounts from config, environment and KV, with state
   ccgate accounts add --provider P --name N --key KEY|-   store an API-key account in KV
-  ccgate accounts remove NAME [--provider P] remove a stored account
+  ccgate accounts import [PATH…] [--name N]  import Claude subscription logins: Claude Code's
+                                             ~/.claude/.credentials.json (default) or an
+                                             accounts.json {"accounts": {name: {...}}}
+  ccgate accounts remove NAME [--provider P] remove a stored account (API key or subscription)
   ccgate accounts enable NAME                clear auth error, cooldowns and circuit; serve again
   ccgate accounts disable NAME               stop using an account (kept, shown as disabled)
   ccgate accounts verify [NAME]              check credentials against their upstreams
+  ccgate accounts refresh NAME [--url URL]   make the running gateway refresh a subscription
+                                             account's token now
+
+Subscription accounts: \`ccgate login claude\` logs one in; import and login store them
+encrypted in KV under provider "claude" (or --provider P, a provider of type claude-oauth).
 
 Options:
   -c, --config FILE    config file;  --kv PATH|URL   state store
-      --provider P     anthropic (default), a preset (zai, zhipu, kimi, minimax, deepseek:
+      --provider P     anthropic (default; claude for import), a preset (zai, zhipu, kimi, minimax, deepseek:
                        Anthropic-compatible; openai, openrouter, ollama, gemini, modelscope:
                        OpenAI-compatible) or a provider from the config file
       --key KEY        the API key; "-" reads it from standard input (keeps it out of shell history)
       --weight N, --priority N   for the priority strategy
-      --json           machine-readable output (list, verify)
+      --json           machine-readable output (list, verify, refresh)
+      --url URL        the running gateway for refresh (default from config, like status);
+                       the admin key comes from CCGATE_ADMIN_KEY or PROXY_API_KEY
 
 NAME may be "name" or "provider/name".
 `;
@@ -88,6 +100,7 @@ export async function accountsCommand(args: string[]): Promise<void> {
     weight: { type: "string" },
     priority: { type: "string" },
     json: { type: "boolean" },
+    url: { type: "string" },
   });
   const [sub, ref] = positionals;
   if (values.help || !sub) {
@@ -103,7 +116,7 @@ export async function accountsCommand(args: string[]): Promise<void> {
           id: a.id,
           status: a.status(now),
           source: a.spec.source,
-          key: maskSecret(a.spec.credential),
+          key: a.spec.label ?? maskSecret(a.spec.credential),
           cooldown: Object.values(a.state.cooldowns).filter((c) => c.until > now)
             .map((c) => shortDuration((c.until - now) / 1000)).join(",") || "-",
           requests: gateway.usage.get(a.id).requests,
@@ -171,6 +184,8 @@ export async function accountsCommand(args: string[]): Promise<void> {
           s.name === n && (!p || s.provider === p)
         );
         if (match.length === 0) {
+          const removed = await removeOAuthAccount(kv, gateway.config.kv, p, n);
+          if (removed) return console.log(`removed ${removed}`);
           throw new CliError(
             `no stored account "${ref}" (accounts from config or environment are edited there)`,
           );
@@ -216,6 +231,11 @@ export async function accountsCommand(args: string[]): Promise<void> {
           throw new CliError("some credentials failed verification", 1);
         }
       });
+    case "import":
+      return await importAccounts(values, positionals.slice(1));
+    case "refresh":
+      if (!ref) throw new CliError("which account? ccgate accounts refresh NAME", 2);
+      return await refreshAccount(values, ref);
     default:
       throw new CliError(`unknown subcommand "accounts ${sub}" (see ccgate accounts --help)`, 2);
   }

@@ -8,6 +8,7 @@ import { accountsCommand } from "./accounts_cmd.ts";
 import { CliError } from "./args.ts";
 import { codeCommand } from "./code_cmd.ts";
 import { configCommand } from "./config_cmd.ts";
+import { loginCommand } from "./login_cmd.ts";
 import { serveCommand } from "./serve_cmd.ts";
 import { statusCommand } from "./status_cmd.ts";
 
@@ -18,7 +19,8 @@ Usage: ccgate <command> [options]
 
 Commands:
   serve        run the gateway (default when no command is given)
-  accounts     list, add, remove, enable, disable and verify upstream accounts
+  accounts     list, add, import, remove, enable, disable, verify and refresh accounts
+  login        add a Claude Pro/Max subscription account (ccgate login claude)
   status       show the running gateway's pools and accounts
   config       check the configuration or print its JSON Schema
   code         run Claude Code through the gateway
@@ -30,6 +32,7 @@ Options:
 Quick start:
   ANTHROPIC_API_KEY=sk-ant-…,sk-ant-… ccgate serve
   ANTHROPIC_BASE_URL=http://127.0.0.1:8082 claude     (or: ccgate code)
+  ccgate login claude                                 (a Claude Pro/Max subscription)
 `;
 
 /** Runs the CLI with `args`; returns the exit code. */
@@ -55,6 +58,9 @@ export async function runCli(args: string[]): Promise<number> {
         return 0;
       case "accounts":
         await accountsCommand(rest);
+        return 0;
+      case "login":
+        await loginCommand(rest);
         return 0;
       case "config":
         configCommand(rest);

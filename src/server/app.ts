@@ -1,17 +1,20 @@
 /**
- * The Hono app: probes, the Anthropic front door (also under `/p/{profile}`), models, and the
- * status API, with client auth, CORS and Anthropic-shaped errors everywhere.
+ * The Hono app: probes, the Anthropic front door (also under `/p/{profile}`), models, the
+ * status API and the "add a subscription account" page, with client auth, CORS and
+ * Anthropic-shaped errors everywhere.
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { Gateway } from "../gateway.ts";
+import { oauthEndpointsFromEnv, oauthProviderProblem } from "../auth/oauth_login.ts";
 import { logger } from "../observability/log.ts";
 import { anthropicError } from "../protocol/anthropic_error.ts";
 import { openAIError } from "../protocol/openai_error.ts";
 import { keyMatches, presentedKey } from "./client_auth.ts";
 import { handleMessages } from "./messages_door.ts";
 import { handleChatCompletions, openAIModelList } from "./openai_door.ts";
+import { basicPassword, oauthRoutes } from "./oauth_page.ts";
 import { statusRoutes, statusSummary } from "./status_api.ts";
 import { VERSION } from "../version.ts";
 
@@ -29,6 +32,7 @@ function homeText(gateway: Gateway): string {
       "  ANTHROPIC_API_KEY=sk-ant-…[,sk-ant-…] ccgate serve      (a pool of API keys)",
       "  ccgate accounts add --provider anthropic --name work --key sk-ant-…",
       "  ZAI_API_KEY=… ccgate serve                             (Z.AI GLM)",
+      "  ccgate login claude    (a Claude Pro/Max subscription; or open /accounts/add)",
       "  a config file: see `ccgate config schema` and the README",
     );
   }
@@ -71,8 +75,17 @@ export function createApp(gateway: Gateway): Hono {
   const adminAuth: MiddlewareHandler = async (c, next) => {
     const { adminKey, clientKeys } = config().auth;
     const keys = adminKey ? [adminKey] : clientKeys;
-    if (keys.length && !keyMatches(presentedKey(c.req.raw.headers), keys)) {
-      return anthropicError(401, adminKey ? "admin key required" : "gateway key required");
+    // A browser visiting the account pages cannot send x-api-key: there the key may also be
+    // the password of HTTP Basic auth, which the 401 asks the browser for.
+    const page = c.req.path.startsWith("/accounts/");
+    const headers = c.req.raw.headers;
+    const presented = presentedKey(headers) ?? (page ? basicPassword(headers) : undefined);
+    if (keys.length && !keyMatches(presented, keys)) {
+      const denied = anthropicError(401, adminKey ? "admin key required" : "gateway key required");
+      if (page) {
+        denied.headers.set("www-authenticate", 'Basic realm="ccgate admin", charset="UTF-8"');
+      }
+      return denied;
     }
     await next();
   };
@@ -91,6 +104,7 @@ export function createApp(gateway: Gateway): Hono {
   app.use("/status", adminAuth);
   app.use("/status/*", adminAuth);
   app.use("/account-limits", adminAuth);
+  app.use("/accounts/*", adminAuth);
 
   for (const prefix of ["", "/p/:profile"]) {
     app.post(
@@ -143,6 +157,17 @@ export function createApp(gateway: Gateway): Hono {
   }
 
   app.route("/", statusRoutes(gateway));
+  const endpoints = oauthEndpointsFromEnv();
+  app.route(
+    "/",
+    oauthRoutes({
+      // Read per request: the store is opened when the gateway starts, after the app is built.
+      store: () => gateway.oauthStore,
+      tokenUrl: endpoints.tokenUrl ?? config().oauth.tokenUrl,
+      authorizeUrl: endpoints.authorizeUrl,
+      checkProvider: (provider) => oauthProviderProblem(config().providers, provider),
+    }),
+  );
 
   app.notFound((c) =>
     anthropicError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)

@@ -360,3 +360,45 @@ Deno.test("no token ever reaches the log output of a run with OAuth accounts", a
     await t.close();
   }
 });
+
+Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded without a restart", async () => {
+  const token = await FakeTokenEndpoint.start();
+  const upstream = await FakeUpstream.start();
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/accounts.json`;
+  const entry = (n: number) => ({
+    accessToken: `sk-ant-oat01-file-${n}`,
+    refreshToken: token.mintRefreshToken(),
+    expiresAt: Date.now() + 3600_000,
+  });
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({ version: 1, accounts: { alpha: entry(1), beta: entry(2) } }),
+  );
+  const { envOverlay } = await import("../../src/config/env.ts");
+  const { overlay } = envOverlay({ CCPROXY_ACCOUNTS_PATH: file, CCPROXY_HOT_RELOAD: "true" });
+  const gw = await startTestGateway({
+    ...overlay,
+    oauth: { ...(overlay.oauth as object), tokenUrl: token.url },
+    providers: [{ name: "claude", type: "claude-oauth", baseUrl: upstream.url }],
+  });
+  const ids = () => gw.gateway.accounts().map((a) => a.id).sort();
+  try {
+    for (let i = 0; i < 60 && ids().length < 2; i++) await sleep(50);
+    assert.deepEqual(ids(), ["claude/alpha", "claude/beta"]);
+    const res = await post(`${gw.url}/v1/messages`, messageBody());
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.match(upstream.requests[0].headers.get("authorization")!, /^Bearer sk-ant-oat01-file-/);
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ version: 1, accounts: { beta: entry(2), gamma: entry(3) } }),
+    );
+    for (let i = 0; i < 60 && ids().join() !== "claude/beta,claude/gamma"; i++) await sleep(50);
+    assert.deepEqual(ids(), ["claude/beta", "claude/gamma"], "added and removed without a restart");
+  } finally {
+    await gw.close();
+    await upstream.close();
+    await token.close();
+  }
+});
