@@ -26,6 +26,14 @@ export function localGatewayUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
+/** A quota window's utilisation as a percentage, "-" when unknown or past its reset. */
+function windowPercent(quota: any, window: string): string {
+  const w = quota?.windows?.[window];
+  return w && !w.stale && typeof w.utilization === "number"
+    ? `${Math.round(w.utilization * 100)}%`
+    : "-";
+}
+
 /** Runs `status`. */
 export async function statusCommand(args: string[]): Promise<void> {
   const { values } = parseFlags(args, {
@@ -90,11 +98,13 @@ export async function statusCommand(args: string[]): Promise<void> {
   if (accounts.accounts.length) {
     console.log(
       renderTable(
-        ["ACCOUNT", "STATUS", "KEY", "COOLDOWN", "REQUESTS", "IN", "OUT", "ERROR"],
+        ["ACCOUNT", "STATUS", "KEY", "5H", "7D", "COOLDOWN", "REQUESTS", "IN", "OUT", "ERROR"],
         accounts.accounts.map((a: Record<string, any>) => [
           a.id,
           a.status,
           a.key,
+          windowPercent(a.quota, "5h"),
+          windowPercent(a.quota, "7d"),
           a.cooldowns.length
             ? a.cooldowns.map((c: any) => `${c.model} ${shortDuration(c.seconds_left)}`).join(", ")
             : "-",

@@ -402,3 +402,60 @@ Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded witho
     await token.close();
   }
 });
+
+Deno.test("a priority chain across credential kinds: API key → subscription → Z.AI", async () => {
+  const token = await FakeTokenEndpoint.start();
+  const reset = Math.floor(Date.now() / 1000) + 7200;
+  const apiKeyUpstream = await FakeUpstream.start(() => ({
+    kind: "error",
+    status: 429,
+    headers: { "retry-after": "900" },
+  }));
+  const subscription = await FakeUpstream.start(() => ({
+    kind: "error",
+    status: 429,
+    headers: unified(1.0, "rejected", reset),
+  }));
+  const zai = await FakeUpstream.start();
+  const gw = await startTestGateway({
+    oauth: { tokenUrl: token.url },
+    providers: [
+      {
+        name: "anthropic",
+        type: "anthropic",
+        baseUrl: apiKeyUpstream.url,
+        accounts: [{ name: "key", apiKey: "sk-ant-api-key-1" }],
+      },
+      { name: "claude", type: "claude-oauth", baseUrl: subscription.url },
+      {
+        name: "zai",
+        type: "anthropic-compatible",
+        preset: "zai",
+        baseUrl: zai.url,
+        accounts: [{ name: "glm", apiKey: "zk" }],
+      },
+    ],
+    routes: [{ match: "claude-*", chain: ["anthropic", "claude", "zai"] }],
+  });
+  try {
+    await addAccount(gw, "max", token, 3600_000);
+    const res = await post(`${gw.url}/v1/messages`, messageBody({ stream: true }));
+    assert.equal(res.status, 200);
+    assert.equal(parseSse(await res.text()).at(-1)?.event, "message_stop");
+    assert.equal(res.headers.get("x-ccgate-provider"), "zai");
+    assert.equal(apiKeyUpstream.requests.length, 1);
+    assert.equal(subscription.requests.length, 1);
+    assert.equal(zai.requests[0].json().model, "glm-4.7");
+    // Quota exhaustion keeps the subscription out until its window resets.
+    const max = await (await fetch(`${gw.url}/status/accounts/max`)).json();
+    assert.equal(max.status, "rate_limited");
+    await (await post(`${gw.url}/v1/messages`, messageBody())).body?.cancel();
+    assert.equal(subscription.requests.length, 1, "no request to an exhausted subscription");
+  } finally {
+    await gw.close();
+    await apiKeyUpstream.close();
+    await subscription.close();
+    await zai.close();
+    await token.close();
+  }
+});
