@@ -734,7 +734,11 @@ Deno.test("cli: serve runs a pool from the environment, status shows it, SIGTERM
       "anthropic/anthropic-2",
     ]);
     assert.ok(!/\bk1\b|\bk2\b/.test(accountRows.map((r) => r[2]).join(" ")), "keys masked");
-    const used = accountRows.reduce((n, r) => n + Number(r[4]), 0);
+    const header = cli.stdout.split("\n").find((l) => l.startsWith("ACCOUNT"))!.trim().split(
+      /\s{2,}/,
+    );
+    const requestsColumn = header.indexOf("REQUESTS");
+    const used = accountRows.reduce((n, r) => n + Number(r[requestsColumn]), 0);
     assert.equal(used, 1, `one request counted:\n${cli.stdout}`);
 
     const json = await ccgate(sb, ["status", "--url", serve.url, "--json"]);
