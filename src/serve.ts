@@ -9,7 +9,6 @@ import { Gateway } from "./gateway.ts";
 import { configureLogging, flushLogs, logger } from "./observability/log.ts";
 import { createApp } from "./server/app.ts";
 import { describeKv, openKv } from "./store/kv.ts";
-import { syncAccountsFile, watchAccountsFile } from "./auth/accounts_file_watch.ts";
 import { DEFAULT_OAUTH_PROVIDER } from "./auth/oauth_login.ts";
 import { VERSION } from "./version.ts";
 
@@ -168,6 +167,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   let accountsWatcher: { close(): void } | undefined;
   const accountsFile = config.oauth.accountsFile;
   if (accountsFile && gateway.oauthStore) {
+    // Imported only when an accounts file is configured (idle memory).
+    const { syncAccountsFile, watchAccountsFile } = await import("./auth/accounts_file_watch.ts");
     if (config.oauth.hotReload) {
       accountsWatcher = watchAccountsFile(accountsFile, gateway.oauthStore, {
         provider: DEFAULT_OAUTH_PROVIDER,
@@ -248,9 +249,10 @@ function watchConfig(gateway: Gateway, file: string, loadOptions: LoadOptions): 
     return { close() {} };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const reload = () => {
+  let reloading = Promise.resolve();
+  const reload = async () => {
     try {
-      const { config } = loadConfig({ ...loadOptions, file });
+      const { config } = await loadConfig({ ...loadOptions, file });
       gateway.reload(config);
       configureLogging(config.logging);
       logger.info("config reloaded", { file, providers: config.providers.length });
@@ -266,7 +268,8 @@ function watchConfig(gateway: Gateway, file: string, loadOptions: LoadOptions): 
       for await (const event of watcher) {
         if (!event.paths.some((p) => p.endsWith(`/${base}`) || p === base)) continue;
         clearTimeout(timer);
-        timer = setTimeout(reload, 150);
+        // Reloads run one after another, so a slow one never overwrites a newer config.
+        timer = setTimeout(() => (reloading = reloading.then(reload)), 150);
       }
     } catch {
       // watcher closed

@@ -54,7 +54,7 @@ async function withGateway<T>(
   values: { config?: string; kv?: string },
   fn: (gateway: Gateway, kv: Deno.Kv) => Promise<T>,
 ): Promise<T> {
-  const { config } = loadForCli({ file: values.config, flags: kvFlag(values.kv) });
+  const { config } = await loadForCli({ file: values.config, flags: kvFlag(values.kv) });
   const kv = await openKv(config.kv);
   const gateway = new Gateway(config, kv);
   try {

@@ -42,9 +42,11 @@ export function kvFlag(kv: string | undefined): Record<string, unknown> {
 }
 
 /** Loads config for a command; config errors become a clean CLI error. */
-export function loadForCli(options: LoadOptions): LoadedConfig & { options: LoadOptions } {
+export async function loadForCli(
+  options: LoadOptions,
+): Promise<LoadedConfig & { options: LoadOptions }> {
   try {
-    return { ...loadConfig(options), options };
+    return { ...await loadConfig(options), options };
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, 1);
     throw error;

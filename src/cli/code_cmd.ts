@@ -40,7 +40,7 @@ export async function codeCommand(args: string[]): Promise<number> {
     console.log(CODE_HELP);
     return 0;
   }
-  const { config } = loadForCli({});
+  const { config } = await loadForCli({});
   const url = Deno.env.get("CCGATE_URL") ?? localGatewayUrl(config.server.host, config.server.port);
   // Only a ccgate health answer counts: anything else on that port must not get the client key.
   let healthy = false;

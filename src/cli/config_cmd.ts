@@ -17,7 +17,7 @@ Usage:
 `;
 
 /** Runs `config`. */
-export function configCommand(args: string[]): void {
+export async function configCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseFlags(args, { ...CONFIG_FLAGS, json: { type: "boolean" } });
   const [sub] = positionals;
   if (values.help || !sub) {
@@ -30,7 +30,7 @@ export function configCommand(args: string[]): void {
     return;
   }
   if (sub !== "check") throw new CliError(`unknown subcommand "config ${sub}"`, 2);
-  const { config, file } = loadForCli({ file: values.config, flags: kvFlag(values.kv) });
+  const { config, file } = await loadForCli({ file: values.config, flags: kvFlag(values.kv) });
   const lines = [
     `config OK (${file ?? "no file: environment and defaults"})`,
     `listen: ${config.server.host}:${config.server.port}  client auth: ${

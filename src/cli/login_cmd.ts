@@ -83,7 +83,7 @@ export async function loginCommand(args: string[]): Promise<void> {
       2,
     );
   }
-  const { config, provider } = oauthTarget(values);
+  const { config, provider } = await oauthTarget(values);
   const endpoints = oauthEndpointsFromEnv();
   // The config's own override (oauth.tokenUrl) applies when the environment sets none.
   const tokenUrl = endpoints.tokenUrl ?? config.oauth.tokenUrl;

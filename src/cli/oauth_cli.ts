@@ -57,8 +57,10 @@ export async function openStoreForCli(kv: Deno.Kv, target: KvTarget): Promise<OA
 }
 
 /** Loads config, checks `--provider` (and `--name`) for subscription accounts. */
-export function oauthTarget(values: OAuthCliFlags): { config: Config; provider: string } {
-  const { config } = loadForCli({ file: values.config, flags: kvFlag(values.kv) });
+export async function oauthTarget(
+  values: OAuthCliFlags,
+): Promise<{ config: Config; provider: string }> {
+  const { config } = await loadForCli({ file: values.config, flags: kvFlag(values.kv) });
   const provider = values.provider ?? DEFAULT_OAUTH_PROVIDER;
   const problem = oauthProviderProblem(config.providers, provider);
   if (problem) throw new CliError(problem, 2);
@@ -84,7 +86,7 @@ export async function withOAuthStore<T>(
 
 /** `ccgate accounts import [PATH…] [--name NAME] [--provider P]`. */
 export async function importAccounts(values: OAuthCliFlags, paths: string[]): Promise<void> {
-  const { config, provider } = oauthTarget(values);
+  const { config, provider } = await oauthTarget(values);
   const defaulted = paths.length === 0;
   if (defaulted) {
     const path = defaultClaudeCredentialsPath();
@@ -187,7 +189,7 @@ export async function removeOAuthAccount(
 
 /** `ccgate accounts refresh NAME`: asks the running gateway to refresh one account now. */
 export async function refreshAccount(values: OAuthCliFlags, ref: string): Promise<void> {
-  const { config } = loadForCli({ file: values.config });
+  const { config } = await loadForCli({ file: values.config });
   const base = (values.url ?? localGatewayUrl(config.server.host, config.server.port))
     .replace(/\/+$/, "");
   const key = config.auth.adminKey ?? config.auth.clientKeys[0];

@@ -48,7 +48,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   const flags: Record<string, unknown> = { ...kvFlag(values.kv) };
   if (Object.keys(server).length) flags.server = server;
   if (values["log-level"]) flags.logging = { level: values["log-level"] };
-  const loaded = loadForCli({ file: values.config, flags });
+  const loaded = await loadForCli({ file: values.config, flags });
   try {
     const running = await startGateway({
       config: loaded.config,

@@ -45,7 +45,7 @@ export async function statusCommand(args: string[]): Promise<void> {
     console.log(STATUS_HELP);
     return;
   }
-  const { config } = loadForCli({ file: values.config });
+  const { config } = await loadForCli({ file: values.config });
   const url = (values.url ?? localGatewayUrl(config.server.host, config.server.port)).replace(
     /\/+$/,
     "",

@@ -1,10 +1,11 @@
 /**
  * Loads the config: defaults < config file < `.env` < environment < CLI flags, then validates
  * the merged result with the zod schema. Errors name the file, the field and what was expected.
+ *
+ * `yaml` and `dotenv` are imported only when a YAML file or a `.env` file is actually read: a
+ * gateway started from JSON or the environment alone never loads them (idle memory).
  * @module
  */
-import { parse as parseDotenv } from "dotenv";
-import YAML from "yaml";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { type EnvMap, envOverlay } from "./env.ts";
 import { formatPath, interpolateEnv } from "./interpolate.ts";
@@ -66,9 +67,10 @@ export function findConfigFile(explicit: string | undefined, env: EnvMap): strin
 }
 
 /** Parses config text (YAML, or JSON for `.json` files). */
-export function parseConfigText(text: string, file: string): unknown {
+export async function parseConfigText(text: string, file: string): Promise<unknown> {
+  const YAML = file.endsWith(".json") ? undefined : await import("yaml");
   try {
-    if (file.endsWith(".json")) return JSON.parse(text);
+    if (!YAML) return JSON.parse(text);
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length) throw new Error(doc.errors.map((e) => e.message).join("; "));
     return doc.toJS() ?? {};
@@ -103,21 +105,30 @@ export function mergeConfig(base: unknown, over: unknown, key?: string): unknown
   return over === undefined ? base : over;
 }
 
-function readDotenv(path: string | false | undefined): EnvMap {
+async function readDotenv(path: string | false | undefined): Promise<EnvMap> {
   if (path === false) return {};
   const file = path ?? ".env";
+  let text: string;
   try {
-    return parseDotenv(Deno.readTextFileSync(file));
+    text = Deno.readTextFileSync(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound && path === undefined) return {};
+    throw new ConfigError(file, [`cannot read .env: ${(error as Error).message}`]);
+  }
+  const { parse } = await import("dotenv");
+  try {
+    return parse(text);
+  } catch (error) {
     throw new ConfigError(file, [`cannot read .env: ${(error as Error).message}`]);
   }
 }
 
 /** The environment as a plain map with `.env` values under the real environment. */
-export function effectiveEnv(options: Pick<LoadOptions, "env" | "dotenvPath"> = {}): EnvMap {
+export async function effectiveEnv(
+  options: Pick<LoadOptions, "env" | "dotenvPath"> = {},
+): Promise<EnvMap> {
   const real = options.env ?? Deno.env.toObject();
-  return { ...readDotenv(options.dotenvPath), ...real };
+  return { ...await readDotenv(options.dotenvPath), ...real };
 }
 
 /** Validates an already-merged raw config object. */
@@ -131,8 +142,8 @@ export function validateConfig(raw: unknown, source: string): Config {
 }
 
 /** Loads, merges and validates the config. Throws {@link ConfigError}. */
-export function loadConfig(options: LoadOptions = {}): LoadedConfig {
-  const env = effectiveEnv(options);
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = await effectiveEnv(options);
   const file = findConfigFile(options.file, env);
   let fromFile: unknown = {};
   if (file) {
@@ -143,7 +154,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       throw new ConfigError(file, [`cannot read: ${(error as Error).message}`]);
     }
     const errors: string[] = [];
-    fromFile = interpolateEnv(parseConfigText(text, file), env, errors);
+    fromFile = interpolateEnv(await parseConfigText(text, file), env, errors);
     if (errors.length) throw new ConfigError(file, errors);
     if (!isPlainObject(fromFile)) {
       throw new ConfigError(file, ["(root): expected a mapping of settings"]);

@@ -11,11 +11,21 @@ import { UpstreamFailure, type UpstreamResponse } from "../upstream/fetch_upstre
 import { errorMessageOf } from "../upstream/outcome.ts";
 import { compactBody, readAll } from "../upstream/relay.ts";
 import { anthropicErrorTypeForOpenAI } from "./common.ts";
-import { fromOpenAIResponse } from "./from_openai_response.ts";
-import { openAIToAnthropicStream } from "./from_openai_stream.ts";
 import type { ChatCompletion } from "./openai_types.ts";
-import { toOpenAIResponse } from "./to_openai_response.ts";
-import { anthropicToOpenAIStream } from "./to_openai_stream.ts";
+
+/**
+ * The body and stream translators. They are imported on the first response that needs one: a
+ * gateway whose clients and upstreams speak the same protocol never loads them (idle memory).
+ */
+function importTranslators() {
+  return Promise.all([
+    import("./from_openai_response.ts"),
+    import("./from_openai_stream.ts"),
+    import("./to_openai_response.ts"),
+    import("./to_openai_stream.ts"),
+  ]);
+}
+let translators: ReturnType<typeof importTranslators> | undefined;
 
 /** What the response translation needs from the request. */
 export interface AdaptOptions {
@@ -47,6 +57,9 @@ export async function adaptResponse(
   options: AdaptOptions,
 ): Promise<UpstreamResponse> {
   if (from === to) return up;
+  const [{ fromOpenAIResponse }, { openAIToAnthropicStream }, { toOpenAIResponse }, {
+    anthropicToOpenAIStream,
+  }] = await (translators ??= importTranslators());
   const res = up.response;
   const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
   let response: Response;

@@ -60,7 +60,7 @@ Deno.test("editing the config file applies without a restart and keeps cooldowns
   await Deno.writeTextFile(file, yaml(["key-a", "key-b"]));
   const { loadConfig } = await import("../../src/config/load.ts");
   const { startGateway } = await import("../../src/serve.ts");
-  const loaded = loadConfig({
+  const loaded = await loadConfig({
     file,
     env: {},
     dotenvPath: false,

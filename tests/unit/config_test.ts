@@ -21,6 +21,17 @@ function configError(fn: () => unknown): ConfigError {
   assert.fail("expected a ConfigError");
 }
 
+/** Awaits `fn` and returns the ConfigError it rejects with (fails on anything else). */
+async function configErrorAsync(fn: () => Promise<unknown>): Promise<ConfigError> {
+  try {
+    await fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "ccgate_config_test_" });
 }
@@ -250,7 +261,7 @@ Deno.test("loadConfig reports a missing variable with the file and the field", a
       file,
       "providers:\n  - name: p\n    type: anthropic\n    accounts:\n      - name: a\n        apiKey: ${NOT_SET_ANYWHERE}\n",
     );
-    const err = configError(() => loadConfig({ file, env: {}, dotenvPath: false }));
+    const err = await configErrorAsync(() => loadConfig({ file, env: {}, dotenvPath: false }));
     assert.match(err.message, new RegExp(file.replaceAll(".", "\\.")));
     assert.match(err.problems[0], /^providers\[0\]\.accounts\[0\]\.apiKey: .*NOT_SET_ANYWHERE/);
   } finally {
@@ -268,7 +279,11 @@ Deno.test("loadConfig interpolates from the environment and .env", async () => {
       "providers:\n  - name: p\n    type: anthropic\n    accounts:\n      - name: a\n        apiKey: ${FROM_ENV}\n      - name: b\n        apiKey: ${FROM_DOTENV}\n",
     );
     await Deno.writeTextFile(dotenv, "FROM_DOTENV=dot-secret\n");
-    const { config } = loadConfig({ file, env: { FROM_ENV: "env-secret" }, dotenvPath: dotenv });
+    const { config } = await loadConfig({
+      file,
+      env: { FROM_ENV: "env-secret" },
+      dotenvPath: dotenv,
+    });
     assert.deepEqual(config.providers[0].accounts.map((a) => a.apiKey), [
       "env-secret",
       "dot-secret",
@@ -376,7 +391,9 @@ Deno.test("loadConfig rejects an invalid PORT as an environment problem", async 
   try {
     const file = `${dir}/empty.yaml`;
     await Deno.writeTextFile(file, "");
-    const err = configError(() => loadConfig({ file, env: { PORT: "abc" }, dotenvPath: false }));
+    const err = await configErrorAsync(() =>
+      loadConfig({ file, env: { PORT: "abc" }, dotenvPath: false })
+    );
     assert.match(err.message, /\(environment\)/);
     assert.match(err.problems[0], /PORT/);
   } finally {
@@ -428,7 +445,7 @@ Deno.test("precedence: flags > environment > .env > config file > defaults", asy
     await Deno.writeTextFile(dotenv, "PORT=2002\nHOST=dotenv-host\nBIG_MODEL=dotenv-big\n");
 
     // File alone (no env, .env skipped): file values, defaults elsewhere.
-    let c = loadConfig({ file, env: {}, dotenvPath: false }).config;
+    let c = (await loadConfig({ file, env: {}, dotenvPath: false })).config;
     assert.equal(c.server.port, 1001);
     assert.equal(c.server.host, "file-host");
     assert.equal(c.timeouts.requestMs, 1000);
@@ -436,27 +453,28 @@ Deno.test("precedence: flags > environment > .env > config file > defaults", asy
     assert.equal(c.timeouts.connectMs, 30_000, "default under the file");
 
     // .env over the file.
-    c = loadConfig({ file, env: {}, dotenvPath: dotenv }).config;
+    c = (await loadConfig({ file, env: {}, dotenvPath: dotenv })).config;
     assert.equal(c.server.port, 2002);
     assert.equal(c.server.host, "dotenv-host");
     assert.equal(c.aliases.big, "dotenv-big");
     assert.equal(c.aliases.small, "file-small", "objects merge deeply");
 
     // Environment over .env.
-    c = loadConfig({ file, env: { PORT: "3003", REQUEST_TIMEOUT: "3" }, dotenvPath: dotenv })
-      .config;
+    c =
+      (await loadConfig({ file, env: { PORT: "3003", REQUEST_TIMEOUT: "3" }, dotenvPath: dotenv }))
+        .config;
     assert.equal(c.server.port, 3003);
     assert.equal(c.server.host, "dotenv-host");
     assert.equal(c.timeouts.requestMs, 3000);
     assert.equal(c.timeouts.readMs, 1111);
 
     // Flags over everything.
-    c = loadConfig({
+    c = (await loadConfig({
       file,
       env: { PORT: "3003" },
       dotenvPath: dotenv,
       flags: { server: { port: 4004 } },
-    }).config;
+    })).config;
     assert.equal(c.server.port, 4004);
     assert.equal(c.server.host, "dotenv-host");
   } finally {
@@ -472,7 +490,7 @@ Deno.test("a provider defined in the file wins over the env quick start of the s
       file,
       "providers:\n  - name: anthropic\n    type: anthropic\n    accounts:\n      - name: mine\n        apiKey: file-key\n",
     );
-    const { config } = loadConfig({
+    const { config } = await loadConfig({
       file,
       env: { ANTHROPIC_API_KEY: "env-1,env-2", ZAI_API_KEY: "z" },
       dotenvPath: false,
@@ -499,8 +517,11 @@ Deno.test("YAML and JSON config files are both accepted", async () => {
     const json = `${dir}/c.json`;
     await Deno.writeTextFile(yaml, "server:\n  port: 7001\n");
     await Deno.writeTextFile(json, JSON.stringify({ server: { port: 7002 } }));
-    assert.equal(loadConfig({ file: yaml, env: {}, dotenvPath: false }).config.server.port, 7001);
-    const loaded = loadConfig({ file: json, env: {}, dotenvPath: false });
+    assert.equal(
+      (await loadConfig({ file: yaml, env: {}, dotenvPath: false })).config.server.port,
+      7001,
+    );
+    const loaded = await loadConfig({ file: json, env: {}, dotenvPath: false });
     assert.equal(loaded.config.server.port, 7002);
     assert.equal(loaded.file, json);
   } finally {
@@ -513,7 +534,7 @@ Deno.test("an empty YAML file gives the defaults", async () => {
   try {
     const file = `${dir}/empty.yaml`;
     await Deno.writeTextFile(file, "");
-    const { config } = loadConfig({ file, env: {}, dotenvPath: false });
+    const { config } = await loadConfig({ file, env: {}, dotenvPath: false });
     assert.equal(config.server.port, 8082);
     assert.equal(config.failover.maxWaitMs, 120_000);
   } finally {
@@ -526,13 +547,17 @@ Deno.test("CCGATE_CONFIG names the config file when no file is given", async () 
   try {
     const file = `${dir}/from-env.yaml`;
     await Deno.writeTextFile(file, "server:\n  port: 7003\n");
-    const loaded = loadConfig({ env: { CCGATE_CONFIG: file }, dotenvPath: false });
+    const loaded = await loadConfig({ env: { CCGATE_CONFIG: file }, dotenvPath: false });
     assert.equal(loaded.file, file);
     assert.equal(loaded.config.server.port, 7003);
     // An explicit file wins over CCGATE_CONFIG.
     const other = `${dir}/explicit.json`;
     await Deno.writeTextFile(other, '{"server":{"port":7004}}');
-    const explicit = loadConfig({ file: other, env: { CCGATE_CONFIG: file }, dotenvPath: false });
+    const explicit = await loadConfig({
+      file: other,
+      env: { CCGATE_CONFIG: file },
+      dotenvPath: false,
+    });
     assert.equal(explicit.config.server.port, 7004);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -544,7 +569,7 @@ Deno.test("a YAML syntax error is a ConfigError naming the file", async () => {
   try {
     const file = `${dir}/broken.yaml`;
     await Deno.writeTextFile(file, "server:\n  port: [1, 2\n  host: x\n");
-    const err = configError(() => loadConfig({ file, env: {}, dotenvPath: false }));
+    const err = await configErrorAsync(() => loadConfig({ file, env: {}, dotenvPath: false }));
     assert.ok(err.message.includes(file), err.message);
     assert.match(err.problems[0], /^cannot parse/);
   } finally {
@@ -552,8 +577,8 @@ Deno.test("a YAML syntax error is a ConfigError naming the file", async () => {
   }
 });
 
-Deno.test("a JSON syntax error is a ConfigError naming the file", () => {
-  const err = configError(() => parseConfigText("{ not json", "/x/ccgate.json"));
+Deno.test("a JSON syntax error is a ConfigError naming the file", async () => {
+  const err = await configErrorAsync(() => parseConfigText("{ not json", "/x/ccgate.json"));
   assert.ok(err.message.includes("/x/ccgate.json"));
   assert.match(err.problems[0], /^cannot parse/);
 });
@@ -563,7 +588,7 @@ Deno.test("a config file that is not a mapping is rejected", async () => {
   try {
     const file = `${dir}/list.yaml`;
     await Deno.writeTextFile(file, "- a\n- b\n");
-    const err = configError(() => loadConfig({ file, env: {}, dotenvPath: false }));
+    const err = await configErrorAsync(() => loadConfig({ file, env: {}, dotenvPath: false }));
     assert.ok(err.message.includes(file));
     assert.match(err.problems[0], /mapping/);
   } finally {
@@ -575,11 +600,15 @@ Deno.test("a missing explicit config file or .env is a ConfigError", async () =>
   const dir = await tempDir();
   try {
     const missing = `${dir}/nope.yaml`;
-    let err = configError(() => loadConfig({ file: missing, env: {}, dotenvPath: false }));
+    let err = await configErrorAsync(() =>
+      loadConfig({ file: missing, env: {}, dotenvPath: false })
+    );
     assert.ok(err.message.includes(missing));
     const file = `${dir}/ok.yaml`;
     await Deno.writeTextFile(file, "{}\n");
-    err = configError(() => loadConfig({ file, env: {}, dotenvPath: `${dir}/missing.env` }));
+    err = await configErrorAsync(() =>
+      loadConfig({ file, env: {}, dotenvPath: `${dir}/missing.env` })
+    );
     assert.ok(err.message.includes(`${dir}/missing.env`));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -591,7 +620,7 @@ Deno.test("validation errors from a file name that file", async () => {
   try {
     const file = `${dir}/bad.yaml`;
     await Deno.writeTextFile(file, "providers:\n  - name: x\n    type: nope\n");
-    const err = configError(() => loadConfig({ file, env: {}, dotenvPath: false }));
+    const err = await configErrorAsync(() => loadConfig({ file, env: {}, dotenvPath: false }));
     assert.ok(err.message.includes(file));
     assert.match(err.problems[0], /^providers\[0\]\.type/);
   } finally {

@@ -10,8 +10,6 @@ import type { Account } from "../../pool/account.ts";
 import type { Pool } from "../../pool/pool.ts";
 import type { Endpoint } from "../../routing/call.ts";
 import { adaptResponse } from "../../translate/adapt_response.ts";
-import { estimateTokens } from "../../translate/estimate_tokens.ts";
-import { toOpenAIRequest } from "../../translate/to_openai_request.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
@@ -32,6 +30,15 @@ export function applyOpenAIAuth(
     if (style === "both") headers.set("x-api-key", credential);
   }
 }
+
+/** The request translation and the token estimate, imported on first use (idle memory). */
+function importTranslation() {
+  return Promise.all([
+    import("../../translate/estimate_tokens.ts"),
+    import("../../translate/to_openai_request.ts"),
+  ]);
+}
+let translation: ReturnType<typeof importTranslation> | undefined;
 
 /** An OpenAI Chat Completions upstream. */
 export class OpenAICompatibleProvider implements Provider {
@@ -93,6 +100,7 @@ export class OpenAICompatibleProvider implements Provider {
   /** @inheritdoc */
   async send(attempt: Attempt): Promise<UpstreamResponse> {
     const { call, account, model } = attempt;
+    const [{ estimateTokens }, { toOpenAIRequest }] = await (translation ??= importTranslation());
     if (call.endpoint === "count_tokens") {
       // No OpenAI equivalent: answer locally rather than 404 (Claude Code sizes its context by it).
       const body = JSON.stringify({ input_tokens: estimateTokens(call.body) });
