@@ -9,6 +9,7 @@ import { Gateway } from "./gateway.ts";
 import { configureLogging, flushLogs, logger } from "./observability/log.ts";
 import { createApp } from "./server/app.ts";
 import { describeKv, openKv } from "./store/kv.ts";
+import { watchFile } from "./util/watch_file.ts";
 import { DEFAULT_OAUTH_PROVIDER } from "./auth/oauth_login.ts";
 import { VERSION } from "./version.ts";
 
@@ -236,19 +237,6 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
 
 /** Reloads the config when its file changes, keeping the old config on errors. */
 function watchConfig(gateway: Gateway, file: string, loadOptions: LoadOptions): { close(): void } {
-  let watcher: Deno.FsWatcher;
-  const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
-  const base = file.slice(file.lastIndexOf("/") + 1);
-  try {
-    watcher = Deno.watchFs(dir, { recursive: false });
-  } catch (error) {
-    logger.warn("cannot watch config file; edits need a restart", {
-      file,
-      error: (error as Error).message,
-    });
-    return { close() {} };
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let reloading = Promise.resolve();
   const reload = async () => {
     try {
@@ -263,24 +251,6 @@ function watchConfig(gateway: Gateway, file: string, loadOptions: LoadOptions): 
       });
     }
   };
-  (async () => {
-    try {
-      for await (const event of watcher) {
-        if (!event.paths.some((p) => p.endsWith(`/${base}`) || p === base)) continue;
-        clearTimeout(timer);
-        // Reloads run one after another, so a slow one never overwrites a newer config.
-        timer = setTimeout(() => (reloading = reloading.then(reload)), 150);
-      }
-    } catch {
-      // watcher closed
-    }
-  })();
-  return {
-    close() {
-      clearTimeout(timer);
-      try {
-        watcher.close();
-      } catch { /* already closed */ }
-    },
-  };
+  // Reloads run one after another, so a slow one never overwrites a newer config.
+  return watchFile(file, "config file", 150, () => (reloading = reloading.then(reload)));
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { logger } from "../observability/log.ts";
+import { watchFile } from "../util/watch_file.ts";
 import { type ImportedAccount, ImportError, parseCredentialsFile } from "./credentials_import.ts";
 import { DEFAULT_OAUTH_PROVIDER } from "./oauth_login.ts";
 import type { OAuthRecord, OAuthStore } from "./oauth_store.ts";
@@ -62,8 +63,6 @@ export function watchAccountsFile(
   const provider = options.provider ?? DEFAULT_OAUTH_PROVIDER;
   const debounceMs = options.debounceMs ?? 200;
   let chain: Promise<unknown> = Promise.resolve();
-  let closed = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const sync = (): Promise<AccountsFileSummary> => {
     // Passes run one at a time: two overlapping passes could both add, or re-add a removal.
@@ -81,53 +80,12 @@ export function watchAccountsFile(
     );
   };
 
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
-  const base = path.slice(slash + 1);
-  let watcher: Deno.FsWatcher | undefined;
-  try {
-    watcher = Deno.watchFs(dir, { recursive: false });
-  } catch (error) {
-    logger.warn("cannot watch the accounts file; changes need a restart", {
-      path,
-      error: (error as Error).message,
-    });
-  }
-  if (watcher) {
-    const events = watcher;
-    (async () => {
-      try {
-        for await (const event of events) {
-          // Our own reads show up as "access" events; reacting to them would loop forever.
-          if (event.kind === "access") continue;
-          if (
-            !event.paths.some((p) =>
-              p.slice(Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\")) + 1) === base
-            )
-          ) continue;
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            timer = undefined;
-            if (!closed) background();
-          }, debounceMs);
-        }
-      } catch (error) {
-        if (!closed) {
-          logger.warn("accounts file watcher stopped", { path, error: (error as Error).message });
-        }
-      }
-    })();
-  }
+  const watch = watchFile(path, "accounts file", debounceMs, background);
   background();
 
   return {
     close() {
-      closed = true;
-      clearTimeout(timer);
-      timer = undefined;
-      try {
-        watcher?.close();
-      } catch { /* already closed */ }
+      watch.close();
     },
     sync,
   };
