@@ -51,6 +51,7 @@ export interface RelayOptions {
 }
 
 const LF = 10;
+const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 const CR = 13;
 
 /** Index just past the last blank line (event boundary) in `buf`, or 0 if none. */
@@ -286,7 +287,12 @@ export async function relay(
           tap.push(out);
           controller.enqueue(out);
         }
-        tail = buf === chunk ? own(buf.subarray(cut)) : buf.subarray(cut);
+        // Usually the chunk ends on an event boundary: no tail, and no allocation for one.
+        tail = cut === buf.length
+          ? EMPTY
+          : buf === chunk
+          ? own(buf.subarray(cut))
+          : buf.subarray(cut);
       } catch (error) {
         const failure = error instanceof UpstreamFailure
           ? error
