@@ -45,14 +45,16 @@ export async function handleMessages(
   const read = await readBodyOrReject(request, gen.config.server.bodyLimit);
   if (!read.ok) return reject(read.status, read.message);
   const raw = read.raw;
-  const url = new URL(request.url);
+  // Only the query is needed; parsing the whole URL per request is waste.
+  const q = request.url.indexOf("?");
+  const search = q < 0 ? "" : request.url.slice(q);
   const base = {
     id,
     endpoint,
     protocol: "anthropic" as const,
     raw,
     headers: request.headers,
-    search: url.search,
+    search,
     signal: request.signal,
     pinnedAccount: request.headers.get("x-account-name") ?? undefined,
     profile,

@@ -173,6 +173,7 @@ class IdleWatch {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Relays a 2xx upstream response; returns the client response or an early failure. */
 export async function relay(
@@ -342,7 +343,7 @@ async function relayJson(
   }
   let usage: Usage;
   try {
-    const json = JSON.parse(new TextDecoder().decode(bytes));
+    const json = JSON.parse(decoder.decode(bytes));
     usage = json && typeof json === "object" ? options.wire.jsonUsage(json) : {};
     if (options.onSignature && Array.isArray(json?.content)) {
       for (const block of json.content) {
