@@ -7,7 +7,7 @@
  * @module
  */
 import type { Config } from "../config/schema.ts";
-import { logger, logRequest } from "../observability/log.ts";
+import { logger } from "../observability/log.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
 import type { PickContext } from "../pool/pool.ts";
@@ -20,7 +20,9 @@ import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
 import { readAll, relay } from "../upstream/relay.ts";
 import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf, type Verdict, verdictFor } from "../upstream/outcome.ts";
-import { InvalidRequestBody, type MessagesCall, type Usage } from "./call.ts";
+import { InvalidRequestBody, type MessagesCall } from "./call.ts";
+import { exhausted, type Failure } from "./exhausted.ts";
+import { recordUsage, type RequestRecord, writeRecord } from "./request_record.ts";
 import type { Chain, Router, Target } from "./router.ts";
 
 /** What the loop needs from the running gateway (one config generation). */
@@ -33,44 +35,6 @@ export interface DispatchContext {
   usage: UsageBook;
   /** Thinking-signature provenance. */
   signatures: SignatureBook;
-}
-
-/** The request log line, filled as the call proceeds and written once. */
-interface RequestRecord {
-  id: string;
-  route: string;
-  model: string;
-  stream: boolean;
-  provider?: string;
-  account?: string;
-  upstream_model?: string;
-  status?: number;
-  upstream_status?: number;
-  attempts: number;
-  failovers?: string[];
-  waited_ms?: number;
-  latency_ms?: number;
-  ttfb_ms?: number;
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_read_tokens?: number;
-  cache_write_tokens?: number;
-  error?: string;
-}
-
-function writeRecord(record: RequestRecord, startedAt: number): void {
-  record.latency_ms = Math.round((performance.now() - startedAt) * 10) / 10;
-  const level = record.status !== undefined && record.status >= 500 ? "warn" : "info";
-  logRequest(level, record as unknown as Record<string, unknown>);
-}
-
-/** A failed attempt that the loop moves past. */
-interface Failure {
-  verdict: Verdict;
-  message: string;
-  status?: number;
-  body?: Uint8Array<ArrayBuffer>;
-  headers?: Headers;
 }
 
 type AttemptResult = { response: Response } | { failure: Failure };
@@ -164,7 +128,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
       if (call.signal.aborted) return clientGone();
       continue;
     }
-    return exhausted(call, plan.chains, last, soonest, record);
+    return exhausted(call, wireOf(call), plan.chains, last, soonest, record);
   }
 }
 
@@ -353,73 +317,4 @@ function applyVerdict(
       account.failed(now);
       return;
   }
-}
-
-function recordUsage(record: RequestRecord, usage: Usage): void {
-  record.input_tokens = usage.input_tokens;
-  record.output_tokens = usage.output_tokens;
-  record.cache_read_tokens = usage.cache_read_input_tokens || undefined;
-  record.cache_write_tokens = usage.cache_creation_input_tokens || undefined;
-}
-
-function exhausted(
-  call: MessagesCall,
-  chains: Chain[],
-  last: Failure | undefined,
-  soonest: number | undefined,
-  record: RequestRecord,
-): Response {
-  const now = Date.now();
-  const accounts = chains.flatMap((c) =>
-    c.targets.map((t) => ({ t, accounts: t.provider.pool.accounts }))
-  );
-  const counts: Record<string, number> = {};
-  for (const { t, accounts: list } of accounts) {
-    for (const a of list) {
-      if (call.pinnedAccount && a.name !== call.pinnedAccount) continue;
-      const status = a.unavailable(t.model, now)?.status ?? "available";
-      counts[status] = (counts[status] ?? 0) + 1;
-    }
-  }
-  const summary = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ");
-  let response: Response;
-  if (soonest !== undefined && (!last || last.verdict === "rate_limited" || counts.rate_limited)) {
-    const seconds = Math.max(1, Math.ceil((soonest - now) / 1000));
-    response = wireOf(call).errorResponse(
-      429,
-      `All upstream accounts for ${call.model} are rate limited (${summary}); the soonest resets in ${seconds}s`,
-      {
-        requestId: call.id,
-        headers: {
-          "retry-after": String(seconds),
-          "x-should-retry": seconds <= 60 ? "true" : "false",
-        },
-      },
-    );
-  } else if (last?.status && last.body && last.verdict === "server_error") {
-    // Every target failed the same transient way: pass the last upstream answer on.
-    const headers = forwardableResponseHeaders(last.headers ?? new Headers());
-    response = new Response(last.body, { status: last.status, headers });
-  } else if (last) {
-    response = wireOf(call).errorResponse(
-      502,
-      `No upstream account could serve ${call.model} (${summary}); last error: ${last.message}`,
-      {
-        requestId: call.id,
-      },
-    );
-  } else {
-    response = wireOf(call).errorResponse(
-      503,
-      `No upstream account is available for ${call.model} (${summary})`,
-      {
-        requestId: call.id,
-        type: "api_error",
-      },
-    );
-  }
-  record.status = response.status;
-  record.error = last?.message ?? summary;
-  writeRecord(record, call.startedAt);
-  return response;
 }
