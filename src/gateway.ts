@@ -37,7 +37,7 @@ export class Gateway {
   /** Background KV sync. */
   readonly sync?: StateSync;
   /** When the gateway started (epoch ms). */
-  readonly startedAt = Date.now();
+  readonly startedAt: number = Date.now();
   /** Sealed store of subscription credentials (with a KV). */
   oauthStore?: OAuthStore;
   /** Refreshes subscription tokens (with a KV). */
@@ -47,7 +47,10 @@ export class Gateway {
   #oauthAccounts: { provider: string; name: string; label?: string }[] = [];
   #oauthStamp = "";
 
-  /** @param kv Open KV; state is loaded by {@link Gateway.start}. */
+  /**
+   * Builds the first generation from `config`; with a KV, also sets up the state sync.
+   * @param kv Open KV; state is loaded by {@link Gateway.start}.
+   */
   constructor(config: Config, kv?: Deno.Kv) {
     this.kv = kv;
     if (kv) this.sync = new StateSync(kv, this.table, this.usage);

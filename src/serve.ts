@@ -43,6 +43,7 @@ export interface RunningGateway {
 
 /** A problem that keeps the gateway from starting. */
 export class StartupError extends Error {
+  /** Error name shown in stack traces and logs. */
   override name = "StartupError";
 }
 

@@ -73,7 +73,10 @@ export class OAuthStore {
   readonly #kv: Deno.Kv;
   readonly #box: SecretBox;
 
-  /** @param box Seals tokens at rest. */
+  /**
+   * Stores records in `kv`, sealing every token with `box`.
+   * @param box Seals tokens at rest.
+   */
   constructor(kv: Deno.Kv, box: SecretBox) {
     this.#kv = kv;
     this.#box = box;

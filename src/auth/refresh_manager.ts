@@ -48,7 +48,10 @@ export class RefreshManager {
   /** Refreshes performed by this process (for status and tests). */
   refreshes = 0;
 
-  /** @param onAuthError Called when an account's refresh token is rejected for good. */
+  /**
+   * Creates a manager; lease and poll timings default to 30 s and 100 ms.
+   * @param onAuthError Called when an account's refresh token is rejected for good.
+   */
   constructor(
     kv: Deno.Kv,
     store: OAuthStore,

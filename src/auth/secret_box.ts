@@ -24,7 +24,12 @@ export class SecretBoxError extends Error {
  * same key from the same secret without shared storage; the iterations still make guessing a
  * weak passphrase expensive. Changing any of these makes existing sealed values unreadable.
  */
-export const SECRET_KDF = Object.freeze({
+export const SECRET_KDF: Readonly<{
+  name: "PBKDF2";
+  hash: "SHA-256";
+  iterations: 600000;
+  salt: "ccgate/secret-box/v1";
+}> = Object.freeze({
   name: "PBKDF2",
   hash: "SHA-256",
   iterations: 600_000,

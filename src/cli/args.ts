@@ -15,7 +15,10 @@ export const CONFIG_FLAGS = {
 
 /** An error the CLI prints as one line (no stack) before exiting with `code`. */
 export class CliError extends Error {
-  /** @param code Exit code. */
+  /**
+   * Creates an error that exits the process with `code` (1 by default).
+   * @param code Exit code.
+   */
   constructor(message: string, readonly code = 1) {
     super(message);
   }
@@ -26,7 +29,9 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
   allowPositionals = true,
-) {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>
+> {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {

@@ -15,7 +15,10 @@ import { homeDir } from "../util/paths.ts";
 export class ConfigError extends Error {
   /** Each problem on its own. */
   readonly problems: string[];
-  /** @param source The file (or "environment") the problems came from. */
+  /**
+   * Builds the message from every problem, one per line.
+   * @param source The file (or "environment") the problems came from.
+   */
   constructor(source: string, problems: string[]) {
     super(`invalid config (${source}):\n  - ${problems.join("\n  - ")}`);
     this.name = "ConfigError";

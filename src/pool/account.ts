@@ -57,7 +57,10 @@ export class Account {
   readonly #table: StateTable;
   readonly #circuit: CircuitOptions;
 
-  /** @param table The shared state table. */
+  /**
+   * Binds the account's config to its entry in the shared state.
+   * @param table The shared state table.
+   */
   constructor(spec: AccountSpec, table: StateTable, circuit: CircuitOptions) {
     this.spec = spec;
     this.id = `${spec.provider}/${spec.name}`;

@@ -49,6 +49,7 @@ export interface MessagesCall {
  * fast path are only peeked at). The failover loop answers 400 and blames no account.
  */
 export class InvalidRequestBody extends Error {
+  /** Error name shown in stack traces and logs. */
   override name = "InvalidRequestBody";
 }
 

@@ -12,10 +12,15 @@ import type { WireProtocol } from "../protocol/wire.ts";
 
 /** A failed attempt that the loop moves past. */
 export interface Failure {
+  /** How the upstream outcome was classified. */
   verdict: Verdict;
+  /** Human-readable reason, used in the final error message. */
   message: string;
+  /** Upstream HTTP status, when there was a response. */
   status?: number;
+  /** Upstream error body, passed on when every target failed with a server error. */
   body?: Uint8Array<ArrayBuffer>;
+  /** Upstream response headers, filtered before being passed on. */
   headers?: Headers;
 }
 

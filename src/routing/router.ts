@@ -47,7 +47,10 @@ export class Router {
   readonly #config: Config;
   readonly #providers: ProviderMap;
 
-  /** @param providers Built providers (disabled/unavailable ones are absent). */
+  /**
+   * Creates a router over one config generation's routes and providers.
+   * @param providers Built providers (disabled/unavailable ones are absent).
+   */
   constructor(config: Config, providers: ProviderMap) {
     this.#config = config;
     this.#providers = providers;

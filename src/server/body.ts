@@ -5,7 +5,10 @@
 
 /** The body was larger than allowed. */
 export class BodyTooLarge extends Error {
-  /** @param limit The limit in bytes. */
+  /**
+   * Creates the error, naming the limit in its message.
+   * @param limit The limit in bytes.
+   */
   constructor(readonly limit: number) {
     super(`request body exceeds the ${limit}-byte limit`);
   }

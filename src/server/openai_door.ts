@@ -56,7 +56,10 @@ export async function handleChatCompletions(
 }
 
 /** GET /v1/models in OpenAI shape. */
-export function openAIModelList(ids: string[], created: number) {
+export function openAIModelList(ids: string[], created: number): {
+  object: string;
+  data: { id: string; object: string; created: number; owned_by: string }[];
+} {
   return {
     object: "list",
     data: ids.map((id) => ({

@@ -12,9 +12,23 @@ import { describeKv } from "../store/kv.ts";
 import { maskSecret } from "../util/secret.ts";
 import { quotaPressure, type UnifiedQuota } from "../auth/unified_quota.ts";
 import { VERSION } from "../version.ts";
+import type { AccountStatus } from "../pool/account_state.ts";
+import type { UsageCounters } from "../observability/usage.ts";
+import type { ProviderConfig, Strategy } from "../config/schema.ts";
 
 /** Subscription quota for display: utilisation per window with its reset. */
-export function quotaView(quota: UnifiedQuota | undefined, now: number) {
+export function quotaView(quota: UnifiedQuota | undefined, now: number):
+  | {
+    status: string | undefined;
+    representative_claim: string | undefined;
+    windows: Record<
+      string,
+      { utilization?: number; status?: string; resets_at?: string; stale: boolean }
+    >;
+    pressure: number;
+    updated_at: string;
+  }
+  | undefined {
   if (!quota) return undefined;
   const windows: Record<
     string,
@@ -38,7 +52,23 @@ export function quotaView(quota: UnifiedQuota | undefined, now: number) {
 }
 
 /** One account as the status API shows it. */
-export function accountView(gateway: Gateway, account: Account, now = Date.now()) {
+export function accountView(gateway: Gateway, account: Account, now = Date.now()): {
+  id: string;
+  provider: string;
+  name: string;
+  status: AccountStatus;
+  source: "config" | "env" | "kv";
+  key: string;
+  token_expires_at: string | undefined;
+  quota: ReturnType<typeof quotaView>;
+  weight: number;
+  priority: number;
+  cooldowns: { model: string; until: string; seconds_left: number; reason: string }[];
+  auth_error: string | null;
+  circuit: { failures: number; open_until: string | null };
+  in_flight: number;
+  usage: UsageCounters;
+} {
   const s = account.state;
   const cooldowns = Object.entries(s.cooldowns)
     .filter(([, c]) => c.until > now)
@@ -73,7 +103,32 @@ export function accountView(gateway: Gateway, account: Account, now = Date.now()
 }
 
 /** Status totals. */
-export function statusSummary(gateway: Gateway, now = Date.now()) {
+export function statusSummary(gateway: Gateway, now = Date.now()): {
+  status: string;
+  version: string;
+  uptime_s: number;
+  kv: string;
+  totals: {
+    accounts: number;
+    available: number;
+    rate_limited: number;
+    auth_error: number;
+    disabled: number;
+    circuit_open: number;
+  };
+  providers: {
+    name: string;
+    type: ProviderConfig["type"];
+    strategy: Strategy;
+    accounts: number;
+    available: number;
+    rate_limited: number;
+    auth_error: number;
+    disabled: number;
+    circuit_open: number;
+    next_account: string | null;
+  }[];
+} {
   const gen = gateway.generation;
   const totals = {
     accounts: 0,

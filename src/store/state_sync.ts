@@ -51,7 +51,10 @@ export class StateSync {
   #onTick?: () => Promise<void>;
   #ticking: Promise<void> = Promise.resolve();
 
-  /** @param kv An open KV. */
+  /**
+   * Creates a sync between the table and usage book and `kv`; changes are tracked from now on.
+   * @param kv An open KV.
+   */
   constructor(kv: Deno.Kv, table: StateTable, usage: UsageBook) {
     this.#kv = kv;
     this.#table = table;

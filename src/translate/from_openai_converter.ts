@@ -66,7 +66,10 @@ export class OpenAIStreamConverter {
   #ended = false;
   #think = new ThinkTagSplitter();
 
-  /** @param options model name and input-token estimate for `message_start`. */
+  /**
+   * Creates a converter for one stream.
+   * @param options model name and input-token estimate for `message_start`.
+   */
   constructor(options: OpenAIStreamOptions) {
     this.#options = options;
   }

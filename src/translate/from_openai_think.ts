@@ -21,7 +21,9 @@ export function splitThinkTags(content: string): { thinking: string; text: strin
 
 /** One piece of streamed content, routed to a thinking or a text block. */
 export interface ContentPiece {
+  /** Which block the text belongs to. */
   kind: "thinking" | "text";
+  /** The content, with think tags removed. */
   text: string;
 }
 

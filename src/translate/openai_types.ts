@@ -13,8 +13,11 @@ export type ChatContentPart =
 
 /** One tool call in an assistant message. */
 export interface ChatToolCall {
+  /** Call id, echoed by the matching tool message. */
   id: string;
+  /** Always `function`. */
   type: "function";
+  /** Function name and its arguments as a JSON string. */
   function: { name: string; arguments: string };
 }
 
@@ -35,41 +38,66 @@ export type ChatMessage =
 
 /** A Chat Completions request body. */
 export interface ChatRequest {
+  /** Model to run. */
   model: string;
+  /** The conversation. */
   messages: ChatMessage[];
+  /** Output token limit (legacy spelling). */
   max_tokens?: number;
+  /** Output token limit (o-series and newer models). */
   max_completion_tokens?: number;
+  /** Sampling temperature. */
   temperature?: number;
+  /** Nucleus sampling mass. */
   top_p?: number;
+  /** Stop sequence(s). */
   stop?: string | string[];
+  /** Answer as server-sent chunks. */
   stream?: boolean;
+  /** Streaming options; `include_usage` adds a final usage chunk. */
   stream_options?: { include_usage?: boolean };
+  /** Functions the model may call. */
   tools?: {
     type: "function";
     function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
   }[];
+  /** Whether and which tool the model must call. */
   tool_choice?: "none" | "auto" | "required" | { type: "function"; function: { name: string } };
+  /** Allow several tool calls in one turn. */
   parallel_tool_calls?: boolean;
+  /** Reasoning effort for reasoning models (e.g. low, medium, high). */
   reasoning_effort?: string;
+  /** End-user identifier. */
   user?: string;
+  /** Other fields pass through untyped. */
   [key: string]: unknown;
 }
 
 /** Usage as Chat Completions reports it. */
 export interface ChatUsage {
+  /** Input tokens. */
   prompt_tokens: number;
+  /** Output tokens (reasoning included). */
   completion_tokens: number;
+  /** Input plus output tokens. */
   total_tokens: number;
+  /** Cached-input breakdown, when the upstream reports it. */
   prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
+  /** Reasoning-token breakdown, when the upstream reports it. */
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 /** A non-streaming Chat Completions response. */
 export interface ChatCompletion {
+  /** Completion id. */
   id: string;
+  /** Object type tag. */
   object: "chat.completion";
+  /** Creation time (epoch seconds). */
   created: number;
+  /** Model that answered. */
   model: string;
+  /** The answers (one per request here). */
   choices: {
     index: number;
     message: {
@@ -83,15 +111,21 @@ export interface ChatCompletion {
     finish_reason: string | null;
     logprobs?: null;
   }[];
+  /** Token usage. */
   usage?: ChatUsage;
 }
 
 /** One streamed chunk. */
 export interface ChatChunk {
+  /** Completion id, the same on every chunk. */
   id: string;
+  /** Object type tag. */
   object: "chat.completion.chunk";
+  /** Creation time (epoch seconds). */
   created: number;
+  /** Model that answered. */
   model: string;
+  /** Deltas for each choice. */
   choices: {
     index: number;
     delta: {
@@ -109,5 +143,6 @@ export interface ChatChunk {
     };
     finish_reason: string | null;
   }[];
+  /** Token usage (on the final chunk when requested). */
   usage?: ChatUsage | null;
 }

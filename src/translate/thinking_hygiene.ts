@@ -14,7 +14,10 @@ export class SignatureBook {
   readonly #seen = new Set<string>();
   readonly #max: number;
 
-  /** @param max How many signatures to remember. */
+  /**
+   * Creates an empty book.
+   * @param max How many signatures to remember.
+   */
   constructor(max = 20_000) {
     this.#max = max;
   }
@@ -51,7 +54,8 @@ export class SignatureBook {
 }
 
 type Block = { type?: string; signature?: string; [k: string]: unknown };
-type Message = { role?: string; content?: unknown };
+/** The part of an Anthropic message the thinking hygiene reads (both fields may be absent). */
+export type Message = { role?: string; content?: unknown };
 
 /**
  * Drops thinking blocks that `family` cannot verify: unsigned ones (made by translation) and

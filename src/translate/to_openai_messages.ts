@@ -6,7 +6,8 @@
 import { sanitizeToolId } from "./common.ts";
 import type { ChatContentPart, ChatMessage, ChatToolCall } from "./openai_types.ts";
 
-type Obj = Record<string, unknown>;
+/** A parsed JSON object with unknown fields. */
+export type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 

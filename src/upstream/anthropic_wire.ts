@@ -21,7 +21,10 @@ export class SseTap implements StreamTap {
   readonly #decoder = new TextDecoder();
   readonly #onSignature?: (signature: string) => void;
 
-  /** @param onSignature Hears each thinking signature. */
+  /**
+   * Creates a tap with empty observations.
+   * @param onSignature Hears each thinking signature.
+   */
   constructor(onSignature?: (signature: string) => void) {
     this.#onSignature = onSignature;
   }

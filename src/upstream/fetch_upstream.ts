@@ -11,7 +11,10 @@ import { armDeadline, type Deadline } from "./deadlines.ts";
 export class UpstreamFailure extends Error {
   /** `timeout`, `network` (refused, reset, DNS) or `aborted` (client gone). */
   readonly kind: "timeout" | "network" | "aborted";
-  /** @param kind The failure class. */
+  /**
+   * Creates a failure of the given class.
+   * @param kind The failure class.
+   */
   constructor(kind: "timeout" | "network" | "aborted", message: string) {
     super(message);
     this.name = "UpstreamFailure";

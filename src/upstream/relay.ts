@@ -86,6 +86,7 @@ export class ChunkSource {
   /** True when chunks alias a reused buffer. */
   readonly transient: boolean;
 
+  /** Reads `body` with a BYOB reader when it is a byte stream, with a default reader otherwise. */
   constructor(body: ReadableStream<Uint8Array<ArrayBuffer>>, up: UpstreamResponse) {
     this.#up = up;
     try {

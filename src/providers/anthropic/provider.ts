@@ -44,13 +44,13 @@ export interface WireOptions {
 
 /** An upstream that speaks the Anthropic Messages API. */
 export class AnthropicWireProvider implements Provider {
-  /** @inheritdoc */
+  /** Name from config. */
   readonly name: string;
-  /** @inheritdoc */
+  /** Config with any preset applied. */
   readonly config: ProviderConfig;
-  /** @inheritdoc */
+  /** Its pool of accounts. */
   readonly pool: Pool;
-  /** @inheritdoc */
+  /** `anthropic` for Anthropic and Claude OAuth, `host:<upstream host>` for compatible upstreams. */
   readonly signatureFamily: string;
   readonly #ctx: ProviderContext;
   readonly #baseUrl: string;
@@ -60,6 +60,7 @@ export class AnthropicWireProvider implements Provider {
   readonly #options: WireOptions;
 
   /**
+   * Creates the provider for one config entry and its account pool.
    * @param clean Per-provider body cleaning (anthropic-compatible upstreams).
    * @param options Hooks of providers built on this one (Claude OAuth).
    */
@@ -122,17 +123,17 @@ export class AnthropicWireProvider implements Provider {
     return this.#baseUrl;
   }
 
-  /** @inheritdoc */
+  /** The upstream model from the provider's model map; the model itself when nothing matches. */
   mapModel(model: string): string {
     return mapModel(this.config.models, model) ?? model;
   }
 
-  /** @inheritdoc */
+  /** Always true: an Anthropic-wire upstream serves every endpoint. */
   supports(_endpoint: Endpoint): boolean {
     return true;
   }
 
-  /** @inheritdoc */
+  /** Sends one attempt, forwarding the client's bytes unchanged when nothing needs rewriting and translating OpenAI-door calls. */
   async send(attempt: Attempt): Promise<UpstreamResponse> {
     const { call } = attempt;
     // An OpenAI-door call is translated here, per attempt, so mixed chains work.
@@ -163,7 +164,7 @@ export class AnthropicWireProvider implements Provider {
     });
   }
 
-  /** @inheritdoc */
+  /** Checks the credential with `GET /v1/models?limit=1` (spends no tokens). */
   async verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
     // GET /v1/models checks the key without spending tokens.
     const headers = new Headers({ "anthropic-version": "2023-06-01" });
@@ -177,7 +178,7 @@ export class AnthropicWireProvider implements Provider {
     );
   }
 
-  /** @inheritdoc */
+  /** `modelList` from config, else the distinct targets of the model map. */
   models(): string[] {
     return this.config.modelList.length
       ? this.config.modelList

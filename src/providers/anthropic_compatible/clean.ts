@@ -6,7 +6,8 @@
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { BodyCleaner } from "../anthropic/request.ts";
 
-type Message = { role: string; content: unknown };
+/** The part of an Anthropic message the system-message folding reads. */
+export type Message = { role: string; content: unknown };
 
 function asBlocks(content: unknown): unknown[] {
   if (typeof content === "string") return [{ type: "text", text: content }];

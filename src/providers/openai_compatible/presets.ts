@@ -30,7 +30,8 @@ export interface OpenAISettings {
   modelList: string[];
 }
 
-type PresetName =
+/** The `preset` values an openai-compatible provider may use. */
+export type PresetName =
   | "openai"
   | "azure"
   | "openrouter"

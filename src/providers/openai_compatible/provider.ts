@@ -42,11 +42,11 @@ let translation: ReturnType<typeof importTranslation> | undefined;
 
 /** An OpenAI Chat Completions upstream. */
 export class OpenAICompatibleProvider implements Provider {
-  /** @inheritdoc */
+  /** Name from config. */
   readonly name: string;
-  /** @inheritdoc */
+  /** Config with any preset applied. */
   readonly config: ProviderConfig;
-  /** @inheritdoc */
+  /** Its pool of accounts. */
   readonly pool: Pool;
   /** Resolved quirks. */
   readonly settings: OpenAISettings;
@@ -61,12 +61,12 @@ export class OpenAICompatibleProvider implements Provider {
     this.settings = openAISettings(config);
   }
 
-  /** @inheritdoc */
+  /** The upstream model from the provider's model map; the model itself when nothing matches. */
   mapModel(model: string): string {
     return mapModel(this.config.models, model) ?? model;
   }
 
-  /** @inheritdoc */
+  /** Always true; `count_tokens` is answered locally with an estimate. */
   supports(_endpoint: Endpoint): boolean {
     return true;
   }
@@ -97,7 +97,7 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  /** @inheritdoc */
+  /** Sends one attempt as a Chat Completions request and adapts the answer to the client's protocol. */
   async send(attempt: Attempt): Promise<UpstreamResponse> {
     const { call, account, model } = attempt;
     const [{ estimateTokens }, { toOpenAIRequest }] = await (translation ??= importTranslation());
@@ -143,7 +143,7 @@ export class OpenAICompatibleProvider implements Provider {
     });
   }
 
-  /** @inheritdoc */
+  /** Checks the credential with `GET /models` (spends no tokens). */
   verify(account: Account, signal?: AbortSignal): Promise<VerifyResult> {
     return verifyByGet(
       this.#url("/models"),
@@ -152,7 +152,7 @@ export class OpenAICompatibleProvider implements Provider {
     );
   }
 
-  /** @inheritdoc */
+  /** `modelList` from the resolved settings, else the distinct targets of the model map. */
   models(): string[] {
     return this.settings.modelList.length
       ? this.settings.modelList
