@@ -9,6 +9,7 @@ import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import { armDeadline, type Deadline } from "./deadlines.ts";
+import { readDeclared } from "../util/read_exact.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 
@@ -375,6 +376,13 @@ export async function readAll(
       up.abort(new UpstreamFailure("timeout", `upstream body not complete within ${readMs} ms`)),
   );
   try {
+    // A declared, uncompressed length is read into one exact buffer (see readDeclared).
+    const length = Number(up.response.headers.get("content-length") ?? NaN);
+    if (
+      Number.isFinite(length) && !up.response.headers.has("content-encoding") && up.response.body
+    ) {
+      return await readDeclared(up.response, length, Math.max(length, 1));
+    }
     return new Uint8Array(await up.response.arrayBuffer());
   } catch (error) {
     const reason = up.signal.reason;
