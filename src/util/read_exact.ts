@@ -3,6 +3,9 @@
  * @module
  */
 
+/** Below this size one `arrayBuffer()` call is cheaper than the exact read's extra steps. */
+export const EXACT_READ_MIN_BYTES = 16 * 1024;
+
 /** The body was larger than allowed. */
 export class BodyTooLarge extends Error {
   /**
