@@ -3,7 +3,7 @@
  * @module
  */
 
-import { BodyTooLarge, EXACT_READ_MIN_BYTES, readDeclared } from "../util/read_exact.ts";
+import { BodyTooLarge, readDeclared } from "../util/read_exact.ts";
 
 export { BodyTooLarge };
 

@@ -9,7 +9,7 @@ import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import { armDeadline, type Deadline } from "./deadlines.ts";
-import { EXACT_READ_MIN_BYTES, readDeclared } from "../util/read_exact.ts";
+import { readDeclared } from "../util/read_exact.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 

@@ -20,21 +20,25 @@ export class BodyTooLarge extends Error {
 /**
  * Reads a body of known length straight into one buffer of that size (BYOB): no per-chunk
  * buffers, no concatenation — on 150 KB bodies those allocations were the largest GC cost.
- * Falls back to `arrayBuffer()` when the stream is not a byte stream. Also used for upstream
- * answers of known length.
+ * Small bodies (and streams that are not byte streams) take one `arrayBuffer()` call instead.
+ * Also used for upstream answers of known length.
  */
 export async function readDeclared(
   request: Request | Response,
   declared: number,
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  const whole = async () => {
+    const buf = new Uint8Array(await request.arrayBuffer());
+    if (buf.length > limit) throw new BodyTooLarge(limit);
+    return buf;
+  };
+  if (declared < EXACT_READ_MIN_BYTES) return await whole();
   let reader: ReadableStreamBYOBReader;
   try {
     reader = request.body!.getReader({ mode: "byob" });
   } catch {
-    const buf = new Uint8Array(await request.arrayBuffer());
-    if (buf.length > limit) throw new BodyTooLarge(limit);
-    return buf;
+    return await whole();
   }
   let buffer = new ArrayBuffer(declared);
   let offset = 0;
