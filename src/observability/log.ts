@@ -81,11 +81,6 @@ export function setLogSink(next: LogSink): () => void {
   };
 }
 
-/** True when a line of this level would be written (lets callers skip building fields). */
-export function logEnabled(level: LogLevel): boolean {
-  return LEVELS[level] >= minLevel;
-}
-
 function formatValue(value: unknown): string {
   if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   if (value instanceof Error) return JSON.stringify(value.message);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Usage } from "../routing/call.ts";
-import { anthropicError, anthropicErrorEvent, type AnthropicErrorType } from "./anthropic_error.ts";
+import type { AnthropicErrorType } from "./anthropic_error.ts";
 
 /** Protocol names. */
 export type Protocol = "anthropic" | "openai";
@@ -64,9 +64,3 @@ export function mergeUsage(into: Usage, from: Record<string, unknown>): void {
     if (typeof v === "number") into[key] = v;
   }
 }
-
-/** Anthropic-shaped errors (shared by the Anthropic protocol object). */
-export const anthropicErrors = {
-  errorEvent: anthropicErrorEvent,
-  errorResponse: anthropicError,
-};

@@ -25,15 +25,6 @@ import {
 } from "./keys.ts";
 import { withKvRetry } from "./kv.ts";
 
-/** Reads every stored account. */
-export async function listStoredAccounts(kv: Deno.Kv): Promise<StoredAccount[]> {
-  const out: StoredAccount[] = [];
-  for await (const entry of kv.list<StoredAccount>({ prefix: ACCOUNTS_PREFIX })) {
-    out.push(entry.value);
-  }
-  return out;
-}
-
 /** The background sync between a state table and KV. */
 export class StateSync {
   readonly #kv: Deno.Kv;

@@ -118,8 +118,3 @@ export function anthropicErrorTypeForOpenAI(status: number, type?: string): Anth
 export function newMessageId(): string {
   return `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 }
-
-/** A new OpenAI-style completion id. */
-export function newCompletionId(): string {
-  return `chatcmpl-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}

@@ -3,13 +3,13 @@ import { type ProviderConfig, ProviderSchema } from "../../src/config/schema.ts"
 import { cleanerFor, foldSystemMessages } from "../../src/providers/anthropic_compatible/clean.ts";
 import { applyPreset, PRESETS } from "../../src/providers/anthropic_compatible/presets.ts";
 import {
-  forwardableRequestHeaders,
   forwardableResponseHeaders,
-  stripBetas,
+  isDroppedRequestHeader,
+  strippedBetas,
 } from "../../src/providers/shared/headers.ts";
 import { mapModel, matchesModel } from "../../src/providers/shared/model_map.ts";
 import {
-  applyAuth,
+  authHeaderList,
   buildBody,
   buildHeaders,
   upstreamUrl,
@@ -163,30 +163,27 @@ Deno.test("applyPreset: a config without a preset is returned unchanged", () => 
 
 // ---------------------------------------------------------------- headers
 
-Deno.test("stripBetas: true removes the header", () => {
-  const h = new Headers({ "anthropic-beta": "a,b" });
-  stripBetas(h, true);
-  assert.equal(h.has("anthropic-beta"), false);
+Deno.test("strippedBetas: true removes the header", () => {
+  assert.equal(strippedBetas("a,b", true), undefined);
 });
 
-Deno.test("stripBetas: a list removes only those betas", () => {
-  const h = new Headers({ "anthropic-beta": "claude-code-20250219, interleaved-thinking, x" });
-  stripBetas(h, ["interleaved-thinking"]);
-  assert.equal(h.get("anthropic-beta"), "claude-code-20250219,x");
-  stripBetas(h, ["claude-code-20250219", "x"]);
-  assert.equal(h.has("anthropic-beta"), false, "an empty list of betas drops the header");
+Deno.test("strippedBetas: a list removes only those betas", () => {
+  const kept = strippedBetas("claude-code-20250219, interleaved-thinking, x", [
+    "interleaved-thinking",
+  ]);
+  assert.equal(kept, "claude-code-20250219,x");
+  assert.equal(
+    strippedBetas(kept!, ["claude-code-20250219", "x"]),
+    undefined,
+    "an empty list of betas drops the header",
+  );
 });
 
-Deno.test("stripBetas: undefined or a missing header changes nothing", () => {
-  const h = new Headers({ "anthropic-beta": "a" });
-  stripBetas(h, undefined);
-  assert.equal(h.get("anthropic-beta"), "a");
-  const none = new Headers();
-  stripBetas(none, ["a"]);
-  assert.equal(none.has("anthropic-beta"), false);
+Deno.test("strippedBetas: undefined changes nothing", () => {
+  assert.equal(strippedBetas("a", undefined), "a");
 });
 
-Deno.test("forwardableRequestHeaders drops credentials, hop-by-hop and gateway headers", () => {
+Deno.test("upstream headers drop the client's credentials, hop-by-hop and gateway headers", () => {
   const client = new Headers({
     host: "localhost:8082",
     "x-api-key": "client-key",
@@ -205,7 +202,10 @@ Deno.test("forwardableRequestHeaders drops credentials, hop-by-hop and gateway h
     "user-agent": "claude-cli/2.0",
     "x-claude-code-session-id": "s",
   });
-  const out = forwardableRequestHeaders(client);
+  const c = call({ model: "m", max_tokens: 1, messages: [] }, { headers: client });
+  const out = new Headers(
+    buildHeaders(attempt(c), provider({ baseUrl: "https://x.example" }), ctx()),
+  );
   for (
     const dropped of [
       "host",
@@ -220,7 +220,10 @@ Deno.test("forwardableRequestHeaders drops credentials, hop-by-hop and gateway h
       "x-forwarded-for",
     ]
   ) {
-    assert.equal(out.has(dropped), false, dropped);
+    assert.equal(isDroppedRequestHeader(dropped), true, dropped);
+    // x-api-key is then set again, to the account's credential.
+    if (dropped === "x-api-key") assert.equal(out.get(dropped), "sk-upstream-credential");
+    else assert.equal(out.has(dropped), false, dropped);
   }
   assert.equal(out.get("anthropic-beta"), "claude-code-20250219");
   assert.equal(out.get("anthropic-version"), "2023-06-01");
@@ -397,17 +400,14 @@ Deno.test("buildBody applies a cleaner on a copy", () => {
   assert.deepEqual(c.body.container, { id: "x" }, "the call body keeps the field");
 });
 
-Deno.test("applyAuth sets x-api-key, bearer or both", () => {
-  const a = new Headers();
-  applyAuth(a, undefined, "k");
+Deno.test("authHeaderList sets x-api-key, bearer or both", () => {
+  const a = new Headers(authHeaderList(undefined, "k"));
   assert.equal(a.get("x-api-key"), "k");
   assert.equal(a.has("authorization"), false);
-  const b = new Headers();
-  applyAuth(b, "bearer", "k");
+  const b = new Headers(authHeaderList("bearer", "k"));
   assert.equal(b.get("authorization"), "Bearer k");
   assert.equal(b.has("x-api-key"), false);
-  const both = new Headers();
-  applyAuth(both, "both", "k");
+  const both = new Headers(authHeaderList("both", "k"));
   assert.equal(both.get("authorization"), "Bearer k");
   assert.equal(both.get("x-api-key"), "k");
 });
@@ -433,4 +433,12 @@ Deno.test("buildHeaders replaces the client's key with the account credential", 
   assert.equal(h.get("x-custom"), "yes");
   assert.equal(h.get("x-provider"), "1");
   assert.equal(h.get("x-stainless-os"), "Linux");
+});
+
+Deno.test("buildHeaders: a client without betas gets none, whatever is stripped", () => {
+  const c = call({ model: "m", max_tokens: 1, messages: [] });
+  const h = new Headers(
+    buildHeaders(attempt(c), provider({ baseUrl: "https://x.example", stripBetas: ["a"] }), ctx()),
+  );
+  assert.equal(h.has("anthropic-beta"), false);
 });

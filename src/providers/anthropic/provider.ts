@@ -20,13 +20,13 @@ import { mapModel } from "../shared/model_map.ts";
 import { verifyByGet } from "../shared/verify.ts";
 import { mayNeedHygiene, stripForeignThinking } from "../../translate/thinking_hygiene.ts";
 import {
+  authHeaderList,
   type BodyCleaner,
   buildBody,
   buildHeaders,
   type RequestAuth,
   upstreamUrl,
 } from "./request.ts";
-import { applyAuth } from "./request.ts";
 
 /** Anthropic's API. */
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
@@ -55,7 +55,7 @@ export class AnthropicWireProvider implements Provider {
   readonly #ctx: ProviderContext;
   readonly #baseUrl: string;
   readonly #clean: BodyCleaner;
-  readonly #hasPresetCleaning: boolean;
+  readonly #mustRewrite: (raw: Uint8Array) => boolean;
 
   readonly #options: WireOptions;
 
@@ -80,7 +80,8 @@ export class AnthropicWireProvider implements Provider {
     this.signatureFamily = config.type === "anthropic" || config.type === "claude-oauth"
       ? "anthropic"
       : `host:${new URL(this.#baseUrl).host}`;
-    this.#hasPresetCleaning = clean !== undefined || options.mustRewrite !== undefined;
+    // A preset cleaner rewrites every body; a provider hook may decide per body from its bytes.
+    this.#mustRewrite = options.mustRewrite ?? (clean ? () => true : () => false);
     const family = this.signatureFamily;
     const book = ctx.signatures;
     this.#clean = (body) => {
@@ -98,18 +99,8 @@ export class AnthropicWireProvider implements Provider {
   /** True when the client's bytes can go upstream unchanged (decided without parsing them). */
   #forwardAsIs(attempt: Attempt): boolean {
     const { call, model } = attempt;
-    if (this.#options.mustRewrite) {
-      return !this.#options.mustRewrite(call.raw) && model === call.model &&
-        this.#ctx.tokens.max === undefined && this.#ctx.tokens.min === undefined &&
-        !mayNeedHygiene(
-          call.raw,
-          this.signatureFamily,
-          this.#ctx.signatures,
-          this.#ctx.mixedFamilies,
-        );
-    }
-    return model === call.model && !this.#hasPresetCleaning && this.#ctx.tokens.max === undefined &&
-      this.#ctx.tokens.min === undefined &&
+    return model === call.model && this.#ctx.tokens.max === undefined &&
+      this.#ctx.tokens.min === undefined && !this.#mustRewrite(call.raw) &&
       !mayNeedHygiene(
         call.raw,
         this.signatureFamily,
@@ -169,7 +160,9 @@ export class AnthropicWireProvider implements Provider {
     // GET /v1/models checks the key without spending tokens.
     const headers = new Headers({ "anthropic-version": "2023-06-01" });
     for (const [k, v] of Object.entries(this.config.headers)) headers.set(k, v);
-    applyAuth(headers, this.config.authHeader, account.spec.credential);
+    for (const [k, v] of authHeaderList(this.config.authHeader, account.spec.credential)) {
+      headers.set(k, v);
+    }
     const base = this.#baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
     return await verifyByGet(
       `${base}/v1/models?limit=1`,

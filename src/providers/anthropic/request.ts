@@ -33,16 +33,17 @@ export function upstreamUrl(
   return (base.endsWith("/v1") ? base.slice(0, -3) : base) + path + search;
 }
 
-/** Applies the auth header style with the account's credential. */
-export function applyAuth(
-  headers: Headers,
+/** The auth headers for a credential in the configured style (x-api-key when unset). */
+export function authHeaderList(
   style: ProviderConfig["authHeader"],
   credential: string,
-): void {
-  if (style === "bearer" || style === "both") headers.set("authorization", `Bearer ${credential}`);
+): [string, string][] {
+  const out: [string, string][] = [];
+  if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
   if (style === "x-api-key" || style === "both" || style === undefined) {
-    headers.set("x-api-key", credential);
+    out.push(["x-api-key", credential]);
   }
+  return out;
 }
 
 /**
@@ -79,12 +80,12 @@ export function buildHeaders(
   if (!version) out.push(["anthropic-version", "2023-06-01"]);
   out.push(["content-type", "application/json"]);
   for (const name in overrides) out.push([name.toLowerCase(), overrides[name]]);
-  const credential = auth?.credential ?? attempt.account.spec.credential;
-  const style = auth?.style ?? config.authHeader;
-  if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
-  if (style === "x-api-key" || style === "both" || style === undefined) {
-    out.push(["x-api-key", credential]);
-  }
+  out.push(
+    ...authHeaderList(
+      auth?.style ?? config.authHeader,
+      auth?.credential ?? attempt.account.spec.credential,
+    ),
+  );
   return out;
 }
 

@@ -59,13 +59,6 @@ export function responseHeaderList(
   return out;
 }
 
-/** The client's headers that may go upstream. */
-export function forwardableRequestHeaders(client: Headers): Headers {
-  const out = new Headers();
-  for (const [name, value] of client) if (!DROP_REQUEST.has(name)) out.set(name, value);
-  return out;
-}
-
 /** The upstream's response headers that may go back to the client. */
 export function forwardableResponseHeaders(upstream: Headers): Headers {
   const out = new Headers();
@@ -82,18 +75,4 @@ export function strippedBetas(
   if (strip === true) return undefined;
   const kept = value.split(",").map((b) => b.trim()).filter((b) => b && !strip.includes(b));
   return kept.length ? kept.join(",") : undefined;
-}
-
-/** Removes betas from a comma-separated `anthropic-beta` header; `true` removes the header. */
-export function stripBetas(headers: Headers, strip: true | readonly string[] | undefined): void {
-  if (!strip) return;
-  const value = headers.get("anthropic-beta");
-  if (value === null) return;
-  if (strip === true) {
-    headers.delete("anthropic-beta");
-    return;
-  }
-  const kept = value.split(",").map((b) => b.trim()).filter((b) => b && !strip.includes(b));
-  if (kept.length) headers.set("anthropic-beta", kept.join(","));
-  else headers.delete("anthropic-beta");
 }
