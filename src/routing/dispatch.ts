@@ -16,7 +16,7 @@ import type { WireProtocol } from "../protocol/wire.ts";
 import type { SignatureBook } from "../translate/thinking_hygiene.ts";
 import { anthropicWire } from "../upstream/anthropic_wire.ts";
 import { openAIWire } from "../upstream/openai_wire.ts";
-import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
+import { responseHeaderList } from "../providers/shared/headers.ts";
 import { readAll, relay } from "../upstream/relay.ts";
 import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf, type Verdict, verdictFor } from "../upstream/outcome.ts";
@@ -272,9 +272,10 @@ async function attempt(
     record.status = status;
     record.error = message;
     writeRecord(record, call.startedAt);
-    const headers = forwardableResponseHeaders(up.response.headers);
-    headers.set("x-ccgate-provider", provider.name);
-    headers.set("x-ccgate-account", account.name);
+    const headers = responseHeaderList(up.response.headers, {
+      "x-ccgate-provider": provider.name,
+      "x-ccgate-account": account.name,
+    });
     return { response: new Response(body, { status, headers }) };
   }
   applyVerdict(account, target, verdict, up.response.headers, ctx, `${status} ${message}`);

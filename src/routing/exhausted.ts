@@ -3,7 +3,7 @@
  * upstream error passed on, or a gateway error saying why.
  * @module
  */
-import { forwardableResponseHeaders } from "../providers/shared/headers.ts";
+import { responseHeaderList } from "../providers/shared/headers.ts";
 import type { Verdict } from "../upstream/outcome.ts";
 import type { MessagesCall } from "./call.ts";
 import { type RequestRecord, writeRecord } from "./request_record.ts";
@@ -62,7 +62,7 @@ export function exhausted(
     );
   } else if (last?.status && last.body && last.verdict === "server_error") {
     // Every target failed the same transient way: pass the last upstream answer on.
-    const headers = forwardableResponseHeaders(last.headers ?? new Headers());
+    const headers = responseHeaderList(last.headers ?? new Headers());
     response = new Response(last.body, { status: last.status, headers });
   } else if (last) {
     response = wire.errorResponse(

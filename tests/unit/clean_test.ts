@@ -3,17 +3,13 @@ import { type ProviderConfig, ProviderSchema } from "../../src/config/schema.ts"
 import { cleanerFor, foldSystemMessages } from "../../src/providers/anthropic_compatible/clean.ts";
 import { applyPreset, PRESETS } from "../../src/providers/anthropic_compatible/presets.ts";
 import {
-  forwardableResponseHeaders,
   isDroppedRequestHeader,
+  responseHeaderList,
   strippedBetas,
 } from "../../src/providers/shared/headers.ts";
 import { mapModel, matchesModel } from "../../src/providers/shared/model_map.ts";
-import {
-  authHeaderList,
-  buildBody,
-  buildHeaders,
-  upstreamUrl,
-} from "../../src/providers/anthropic/request.ts";
+import { authHeaderList } from "../../src/providers/shared/auth.ts";
+import { buildBody, buildHeaders, upstreamUrl } from "../../src/providers/anthropic/request.ts";
 import type { Attempt, ProviderContext } from "../../src/providers/provider.ts";
 import type { MessagesCall } from "../../src/routing/call.ts";
 import { Account } from "../../src/pool/account.ts";
@@ -233,8 +229,8 @@ Deno.test("upstream headers drop the client's credentials, hop-by-hop and gatewa
   assert.equal(out.get("x-claude-code-session-id"), "s");
 });
 
-Deno.test("forwardableResponseHeaders drops content-encoding and content-length", () => {
-  const out = forwardableResponseHeaders(
+Deno.test("responseHeaderList drops content-encoding and content-length", () => {
+  const out = new Headers(responseHeaderList(
     new Headers({
       "content-encoding": "gzip",
       "content-length": "42",
@@ -244,7 +240,7 @@ Deno.test("forwardableResponseHeaders drops content-encoding and content-length"
       "request-id": "req_1",
       "anthropic-ratelimit-requests-remaining": "99",
     }),
-  );
+  ));
   assert.equal(out.has("content-encoding"), false);
   assert.equal(out.has("content-length"), false);
   assert.equal(out.has("transfer-encoding"), false);

@@ -19,8 +19,8 @@ import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provid
 import { mapModel } from "../shared/model_map.ts";
 import { verifyByGet } from "../shared/verify.ts";
 import { mayNeedHygiene, stripForeignThinking } from "../../translate/thinking_hygiene.ts";
+import { authHeaderList } from "../shared/auth.ts";
 import {
-  authHeaderList,
   type BodyCleaner,
   buildBody,
   buildHeaders,

@@ -6,6 +6,7 @@
  */
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { Attempt, ProviderContext } from "../provider.ts";
+import { authHeaderList } from "../shared/auth.ts";
 import { isDroppedRequestHeader, strippedBetas } from "../shared/headers.ts";
 
 /** Per-attempt credential override (OAuth access tokens change; API keys do not). */
@@ -31,19 +32,6 @@ export function upstreamUrl(
   const path = endpoint === "messages" ? "/v1/messages" : "/v1/messages/count_tokens";
   // Base URLs written with /v1 (a common mistake) must not become /v1/v1/messages.
   return (base.endsWith("/v1") ? base.slice(0, -3) : base) + path + search;
-}
-
-/** The auth headers for a credential in the configured style (x-api-key when unset). */
-export function authHeaderList(
-  style: ProviderConfig["authHeader"],
-  credential: string,
-): [string, string][] {
-  const out: [string, string][] = [];
-  if (style === "bearer" || style === "both") out.push(["authorization", `Bearer ${credential}`]);
-  if (style === "x-api-key" || style === "both" || style === undefined) {
-    out.push(["x-api-key", credential]);
-  }
-  return out;
 }
 
 /**

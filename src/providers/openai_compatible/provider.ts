@@ -13,23 +13,9 @@ import { adaptResponse } from "../../translate/adapt_response.ts";
 import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstream.ts";
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
+import { authHeaderList } from "../shared/auth.ts";
 import { verifyByGet } from "../shared/verify.ts";
 import { type OpenAISettings, openAISettings, tokenFieldFor } from "./presets.ts";
-
-/** Applies the credential in the configured header style. */
-export function applyOpenAIAuth(
-  headers: Headers,
-  style: OpenAISettings["authHeader"],
-  credential: string,
-): void {
-  if (style === "none") return;
-  if (style === "api-key") headers.set("api-key", credential);
-  else if (style === "x-api-key") headers.set("x-api-key", credential);
-  else {
-    headers.set("authorization", `Bearer ${credential}`);
-    if (style === "both") headers.set("x-api-key", credential);
-  }
-}
 
 /** The request translation and the token estimate, imported on first use (idle memory). */
 function importTranslation() {
@@ -85,7 +71,9 @@ export class OpenAICompatibleProvider implements Provider {
     });
     for (const [k, v] of Object.entries(this.#ctx.customHeaders)) headers.set(k, v);
     for (const [k, v] of Object.entries(this.config.headers)) headers.set(k, v);
-    applyOpenAIAuth(headers, this.settings.authHeader, account.spec.credential);
+    for (const [k, v] of authHeaderList(this.settings.authHeader, account.spec.credential)) {
+      headers.set(k, v);
+    }
     return headers;
   }
 

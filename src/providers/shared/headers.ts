@@ -49,20 +49,13 @@ export function isDroppedRequestHeader(name: string): boolean {
 /** The upstream's response headers that may go to the client, as a list (one pass, no Headers object). */
 export function responseHeaderList(
   upstream: Headers,
-  extra: Record<string, string>,
+  extra: Record<string, string> = {},
 ): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of upstream) {
     if (!DROP_RESPONSE.has(name) && !(name in extra)) out.push([name, value]);
   }
   for (const name in extra) out.push([name, extra[name]]);
-  return out;
-}
-
-/** The upstream's response headers that may go back to the client. */
-export function forwardableResponseHeaders(upstream: Headers): Headers {
-  const out = new Headers();
-  for (const [name, value] of upstream) if (!DROP_RESPONSE.has(name)) out.set(name, value);
   return out;
 }
 
