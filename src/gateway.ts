@@ -93,7 +93,7 @@ export class Gateway {
     const stamp = records.map((r) => r.versionstamp).join(",");
     if (stamp === this.#oauthStamp) return;
     this.#oauthStamp = stamp;
-    const { entries, unreadable } = await this.oauthStore.list();
+    const { entries, unreadable } = await this.oauthStore.list(records);
     for (const id of unreadable) {
       logger.warn("cannot decrypt stored credentials (different CCGATE_SECRET or key file?)", {
         account: id,

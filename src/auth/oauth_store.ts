@@ -134,11 +134,16 @@ export class OAuthStore {
     });
   }
 
-  /** Every account with its tokens opened; records that cannot be opened are reported, not thrown. */
-  async list(): Promise<{ entries: OAuthEntry[]; unreadable: string[] }> {
+  /**
+   * Every account with its tokens opened (of `records` when already read); records that cannot
+   * be opened are reported, not thrown.
+   */
+  async list(
+    records?: Deno.KvEntry<OAuthRecord>[],
+  ): Promise<{ entries: OAuthEntry[]; unreadable: string[] }> {
     const entries: OAuthEntry[] = [];
     const unreadable: string[] = [];
-    for (const e of await this.records()) {
+    for (const e of records ?? await this.records()) {
       try {
         entries.push({
           record: e.value,

@@ -205,26 +205,28 @@ export class StateSync {
 
   async #pullAccounts(): Promise<void> {
     if (!this.#onAccounts) return;
-    const entries: Deno.KvEntry<StoredAccount>[] = [];
-    await withKvRetry(async () => {
-      entries.length = 0;
-      for await (const e of this.#kv.list<StoredAccount>({ prefix: ACCOUNTS_PREFIX })) {
-        entries.push(e);
-      }
-    });
-    const stamp = entries.map((e) => e.versionstamp).join(",") || "-";
+    const { accounts, stamp } = await this.#listAccounts();
     if (stamp === this.#accountsStamp) return;
     this.#accountsStamp = stamp;
-    this.#onAccounts(entries.map((e) => e.value));
+    this.#onAccounts(accounts);
   }
 
   /** Records the current stored-accounts stamp so the first poll does not rebuild needlessly. */
   async primeAccounts(): Promise<StoredAccount[]> {
-    const entries: Deno.KvEntry<StoredAccount>[] = [];
-    for await (const e of this.#kv.list<StoredAccount>({ prefix: ACCOUNTS_PREFIX })) {
-      entries.push(e);
-    }
-    this.#accountsStamp = entries.map((e) => e.versionstamp).join(",") || "-";
-    return entries.map((e) => e.value);
+    const { accounts, stamp } = await this.#listAccounts();
+    this.#accountsStamp = stamp;
+    return accounts;
+  }
+
+  async #listAccounts(): Promise<{ accounts: StoredAccount[]; stamp: string }> {
+    const entries = await withKvRetry(async () => {
+      const out: Deno.KvEntry<StoredAccount>[] = [];
+      for await (const e of this.#kv.list<StoredAccount>({ prefix: ACCOUNTS_PREFIX })) out.push(e);
+      return out;
+    });
+    return {
+      accounts: entries.map((e) => e.value),
+      stamp: entries.map((e) => e.versionstamp).join(",") || "-",
+    };
   }
 }
