@@ -25,6 +25,16 @@ export interface FakeOAuth {
   exchanges: number;
   /** Refreshes that passed every check. */
   refreshes: number;
+  /** Every refresh request, rejected ones included (to prove there is no retry loop). */
+  refreshCalls: number;
+  /** Delay before answering a refresh (ms), to widen race windows. */
+  delayMs: number;
+  /** Refresh tokens that may still be used once (clear it to revoke them all). */
+  live: Set<string>;
+  /** The access token of the latest answer. */
+  lastAccess?: string;
+  /** A fresh refresh token the fake will accept once (for accounts seeded directly). */
+  mintRefreshToken(): string;
   /** Requests rejected (with the reason). */
   rejected: string[];
   /** Records the state → challenge of an authorize URL the code under test printed. */
@@ -51,6 +61,9 @@ export function startFakeOAuth(): FakeOAuth {
     issued: [],
     exchanges: 0,
     refreshes: 0,
+    refreshCalls: 0,
+    delayMs: 0,
+    live: new Set<string>(),
     rejected: [],
     register(url) {
       const params = new URL(url).searchParams;
@@ -58,18 +71,24 @@ export function startFakeOAuth(): FakeOAuth {
       challenges.set(state, params.get("code_challenge")!);
       return state;
     },
+    mintRefreshToken() {
+      const refresh = `sk-ant-ort01-${random(86)}-${random(8)}AA`;
+      fake.issued.push(refresh);
+      fake.live.add(refresh);
+      return refresh;
+    },
     mint() {
       const { access, refresh } = issue();
       return { accessToken: access, refreshToken: refresh, expiresAt: Date.now() + 3600_000 };
     },
     close: () => server.shutdown(),
   };
-  const live = new Set<string>();
   const issue = () => {
     const access = `sk-ant-oat01-${random(86)}-${random(8)}AA`;
     const refresh = `sk-ant-ort01-${random(86)}-${random(8)}AA`;
     fake.issued.push(access, refresh);
-    live.add(refresh);
+    fake.live.add(refresh);
+    fake.lastAccess = access;
     return { access, refresh };
   };
   const reject = (reason: string, status = 400, error = "invalid_request") => {
@@ -91,7 +110,9 @@ export function startFakeOAuth(): FakeOAuth {
     }
     if (body.client_id !== CLAUDE_CLIENT_ID) return reject("wrong client_id");
     if (body.grant_type === "refresh_token") {
-      if (!live.delete(body.refresh_token)) {
+      fake.refreshCalls++;
+      if (fake.delayMs) await new Promise((r) => setTimeout(r, fake.delayMs));
+      if (!fake.live.delete(body.refresh_token)) {
         return reject("Refresh token not found or invalid", 400, "invalid_grant");
       }
       fake.refreshes++;

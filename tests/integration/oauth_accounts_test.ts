@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { FakeUpstream } from "../helpers/fake_upstream.ts";
-import { FakeTokenEndpoint } from "../helpers/fake_token_endpoint.ts";
+import { type FakeOAuth, startFakeOAuth } from "../helpers/fake_oauth.ts";
 import { childEnv } from "../helpers/child_env.ts";
 import {
   messageBody,
@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function addAccount(
   gw: TestGateway,
   name: string,
-  token: FakeTokenEndpoint,
+  token: FakeOAuth,
   expiresInMs: number,
 ) {
   const accessToken = `sk-ant-oat01-initial-${name}-${crypto.randomUUID().slice(0, 8)}`;
@@ -54,10 +54,10 @@ function unified(
 }
 
 async function setup(upstreamScript?: ConstructorParameters<typeof Object>[0]) {
-  const token = await FakeTokenEndpoint.start();
+  const token = startFakeOAuth();
   const upstream = await FakeUpstream.start(upstreamScript as never);
   const gw = await startTestGateway({
-    oauth: { tokenUrl: token.url },
+    oauth: { tokenUrl: token.tokenUrl },
     providers: [{ name: "claude", type: "claude-oauth", baseUrl: upstream.url }],
   });
   return {
@@ -144,7 +144,7 @@ Deno.test("an expired token is refreshed before use; 20 concurrent requests caus
     );
     assert.deepEqual(new Set(results), new Set([200]));
     assert.equal(t.token.refreshCalls, 1, "single-flight refresh");
-    const fresh = t.token.issued.at(-1)!;
+    const fresh = t.token.lastAccess!;
     assert.ok(
       t.upstream.requests.every((r) => r.headers.get("authorization") === `Bearer ${fresh}`),
     );
@@ -178,7 +178,7 @@ Deno.test("invalid_grant marks the account auth_error while the other account ke
   try {
     await addAccount(t.gw, "broken", t.token, -1000);
     await addAccount(t.gw, "good", t.token, 3600_000);
-    t.token.valid.clear();
+    t.token.live.clear();
     // Re-mint only good's token is unnecessary: good's access token is fresh.
     for (let i = 0; i < 4; i++) {
       const res = await post(`${t.gw.url}/v1/messages`, messageBody());
@@ -256,11 +256,11 @@ Deno.test("a 429 with a unified reset cools the account exactly until that reset
 });
 
 Deno.test("two gateway processes race on one expiring account: exactly one refresh, both use the new token", async () => {
-  const token = await FakeTokenEndpoint.start();
+  const token = startFakeOAuth();
   const upstream = await FakeUpstream.start();
   token.delayMs = 300;
   const providers = [{ name: "claude", type: "claude-oauth", baseUrl: upstream.url }];
-  const gw = await startTestGateway({ oauth: { tokenUrl: token.url }, providers });
+  const gw = await startTestGateway({ oauth: { tokenUrl: token.tokenUrl }, providers });
   const dir = await Deno.makeTempDir();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -282,7 +282,7 @@ Deno.test("two gateway processes race on one expiring account: exactly one refre
       "--kv",
       gw.kvPath,
     ],
-    env: childEnv(dir, { CCGATE_OAUTH_TOKEN_URL: token.url, LOG_LEVEL: "debug" }),
+    env: childEnv(dir, { CCGATE_OAUTH_TOKEN_URL: token.tokenUrl, LOG_LEVEL: "debug" }),
     clearEnv: true,
     stdout: "null",
     stderr: "piped",
@@ -312,7 +312,7 @@ Deno.test("two gateway processes race on one expiring account: exactly one refre
     assert.equal(a.status, 200, await a.text());
     assert.equal(b.status, 200, await b.text());
     assert.equal(token.refreshCalls, 1, "exactly one refresh across both processes");
-    const fresh = token.issued.at(-1)!;
+    const fresh = token.lastAccess!;
     assert.deepEqual(upstream.requests.map((r) => r.headers.get("authorization")), [
       `Bearer ${fresh}`,
       `Bearer ${fresh}`,
@@ -352,7 +352,7 @@ Deno.test("no token ever reaches the log output of a run with OAuth accounts", a
       JSON.stringify(await (await fetch(`${t.gw.url}/status/accounts`)).json()) +
       await (await fetch(`${t.gw.url}/account-limits?format=table`)).text();
     assert.ok(t.token.issued.length >= 3);
-    for (const secret of [...t.token.issued, ...t.token.valid]) {
+    for (const secret of [...t.token.issued, ...t.token.live]) {
       assert.ok(!everything.includes(secret), `token leaked: ${secret.slice(0, 14)}…`);
     }
     assert.ok(t.gw.logs.some((l) => l.includes("token refreshed")), "the run did log refreshes");
@@ -362,7 +362,7 @@ Deno.test("no token ever reaches the log output of a run with OAuth accounts", a
 });
 
 Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded without a restart", async () => {
-  const token = await FakeTokenEndpoint.start();
+  const token = startFakeOAuth();
   const upstream = await FakeUpstream.start();
   const dir = await Deno.makeTempDir();
   const file = `${dir}/accounts.json`;
@@ -379,7 +379,7 @@ Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded witho
   const { overlay } = envOverlay({ CCPROXY_ACCOUNTS_PATH: file, CCPROXY_HOT_RELOAD: "true" });
   const gw = await startTestGateway({
     ...overlay,
-    oauth: { ...(overlay.oauth as object), tokenUrl: token.url },
+    oauth: { ...(overlay.oauth as object), tokenUrl: token.tokenUrl },
     providers: [{ name: "claude", type: "claude-oauth", baseUrl: upstream.url }],
   });
   const ids = () => gw.gateway.accounts().map((a) => a.id).sort();
@@ -404,7 +404,7 @@ Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded witho
 });
 
 Deno.test("a priority chain across credential kinds: API key → subscription → Z.AI", async () => {
-  const token = await FakeTokenEndpoint.start();
+  const token = startFakeOAuth();
   const reset = Math.floor(Date.now() / 1000) + 7200;
   const apiKeyUpstream = await FakeUpstream.start(() => ({
     kind: "error",
@@ -418,7 +418,7 @@ Deno.test("a priority chain across credential kinds: API key → subscription �
   }));
   const zai = await FakeUpstream.start();
   const gw = await startTestGateway({
-    oauth: { tokenUrl: token.url },
+    oauth: { tokenUrl: token.tokenUrl },
     providers: [
       {
         name: "anthropic",
