@@ -131,18 +131,13 @@ export class FakeOpenAI {
   static start(
     script: FakeOpenAI["script"] = () => ({ kind: "reply", text: "Hello from OpenAI." }),
   ): Promise<FakeOpenAI> {
-    return new Promise((resolve) => {
-      let fake!: FakeOpenAI;
-      const server = Deno.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        onListen: ({ port }) =>
-          queueMicrotask(() => {
-            fake = new FakeOpenAI(server, `http://127.0.0.1:${port}`, script);
-            resolve(fake);
-          }),
-      }, (req) => fake.#handle(req));
-    });
+    // The handler runs only after `fake` exists: requests cannot arrive before start returns.
+    const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req): Promise<Response> => fake.#handle(req),
+    );
+    const fake: FakeOpenAI = new FakeOpenAI(server, `http://127.0.0.1:${server.addr.port}`, script);
+    return Promise.resolve(fake);
   }
 
   async #handle(req: Request): Promise<Response> {

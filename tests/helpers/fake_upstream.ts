@@ -162,19 +162,17 @@ export class FakeUpstream {
 
   /** Starts a fake answering with `script` (default: a text answer). */
   static start(script: Script = () => ({ kind: "text" })): Promise<FakeUpstream> {
-    return new Promise((resolve) => {
-      let fake!: FakeUpstream;
-      const server = Deno.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        // onListen runs inside Deno.serve, before `server` is assigned.
-        onListen: ({ port }) =>
-          queueMicrotask(() => {
-            fake = new FakeUpstream(server, `http://127.0.0.1:${port}`, script);
-            resolve(fake);
-          }),
-      }, (req) => fake.#handle(req));
-    });
+    // The handler runs only after `fake` exists: requests cannot arrive before start returns.
+    const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req): Promise<Response> => fake.#handle(req),
+    );
+    const fake: FakeUpstream = new FakeUpstream(
+      server,
+      `http://127.0.0.1:${server.addr.port}`,
+      script,
+    );
+    return Promise.resolve(fake);
   }
 
   /** The requests made with credential `key`. */
