@@ -9,6 +9,44 @@ import { mergeUsage, type StreamTap, type TapState, type WireProtocol } from "..
 import type { Usage } from "../routing/call.ts";
 import { signatureFromDelta } from "../translate/thinking_hygiene.ts";
 
+const encoder = new TextEncoder();
+const DELTA_EVENT = encoder.encode("event: content_block_delta\n");
+const SIGNATURE_DELTA = encoder.encode("signature_delta");
+const LF = 0x0a;
+
+/** Where `needle` starts in `haystack` at or after `from`, or -1 (for short chunks). */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  for (
+    let i = haystack.indexOf(first, from);
+    i >= 0 && i <= last;
+    i = haystack.indexOf(first, i + 1)
+  ) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+/**
+ * True when `chunk` is exactly one `content_block_delta` event: most chunks of a stream, and
+ * ones the tap only counts, so they are recognised on the bytes without decoding them.
+ */
+function isOneDeltaEvent(chunk: Uint8Array): boolean {
+  const n = DELTA_EVENT.length;
+  if (chunk.length <= n + 2 || chunk[chunk.length - 1] !== LF || chunk[chunk.length - 2] !== LF) {
+    return false;
+  }
+  for (let i = 0; i < n; i++) if (chunk[i] !== DELTA_EVENT[i]) return false;
+  // The only blank line must be the final one.
+  for (let i = chunk.indexOf(LF, n); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+    if (chunk[i + 1] === LF) return i + 2 === chunk.length;
+  }
+  return false;
+}
+
 /**
  * An Anthropic SSE observer fed with complete events (the relay cuts chunks at event
  * boundaries). It looks only at the few events that matter — message_start, message_delta,
@@ -32,6 +70,13 @@ export class SseTap implements StreamTap {
   /** Feeds one chunk of complete events. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (
+      isOneDeltaEvent(chunk) &&
+      !(this.#onSignature && indexOfBytes(chunk, SIGNATURE_DELTA, DELTA_EVENT.length) >= 0)
+    ) {
+      this.state.events++;
+      return;
+    }
     const text = this.#decoder.decode(chunk);
     let at = text.startsWith("event:") ? 0 : text.indexOf("\nevent:") + 1;
     while (at > 0 || (at === 0 && text.startsWith("event:"))) {
