@@ -14,6 +14,8 @@ export class Deadline {
   at: number;
   readonly #onExpire: () => void;
   #active = true;
+  /** Set by {@link Deadline.touch}; the ticker moves the deadline on its next round. */
+  #idleMs = 0;
 
   /** @internal Use {@link armDeadline}. */
   constructor(at: number, onExpire: () => void) {
@@ -21,9 +23,13 @@ export class Deadline {
     this.#onExpire = onExpire;
   }
 
-  /** Pushes the deadline to `ms` from now (activity on an idle timer). */
-  extend(ms: number): void {
-    this.at = performance.now() + ms;
+  /**
+   * Marks activity on an idle timer: the next tick moves the deadline to `ms` from then. Costs
+   * a field write instead of a clock read, for callers that touch it per stream event; the
+   * timer then fires between `ms` and `ms` + two ticks after the last activity.
+   */
+  touch(ms: number): void {
+    this.#idleMs = ms;
   }
 
   /** Disarms it. */
@@ -34,8 +40,15 @@ export class Deadline {
     if (active.size === 0) stopTicker();
   }
 
-  /** @internal Called by the ticker. */
-  fire(): void {
+  /** @internal Called by the ticker: fires when due, unless touched since the last round. */
+  check(now: number): void {
+    if (this.#idleMs > 0) {
+      this.at = now + this.#idleMs;
+      this.#idleMs = 0;
+    } else if (this.at <= now) this.#fire();
+  }
+
+  #fire(): void {
     this.cancel();
     this.#onExpire();
   }
@@ -46,7 +59,7 @@ let ticker: ReturnType<typeof setInterval> | undefined;
 
 function tick(): void {
   const now = performance.now();
-  for (const deadline of active) if (deadline.at <= now) deadline.fire();
+  for (const deadline of active) deadline.check(now);
 }
 
 function stopTicker(): void {

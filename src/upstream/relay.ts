@@ -166,7 +166,7 @@ class IdleWatch {
   }
 
   touch() {
-    this.#deadline.extend(this.#readMs);
+    this.#deadline.touch(this.#readMs);
   }
 
   stop() {
