@@ -22,9 +22,18 @@ const decoder = new TextDecoder();
 /** Bodies at least this large take the peek fast path (smaller ones parse in microseconds). */
 export const FAST_PATH_MIN_BYTES = 16 * 1024;
 
-/** A new gateway request id. */
+// Ids are a random per-process prefix plus a counter: unique across processes and restarts
+// without a UUID per request.
+const ID_PREFIX = Array.from(
+  crypto.getRandomValues(new Uint8Array(6)),
+  (b) => b.toString(16).padStart(2, "0"),
+).join("");
+let idCounter = Math.floor(Math.random() * 2 ** 40);
+
+/** A new gateway request id: `ccg_` and 24 hex digits. */
 export function newRequestId(): string {
-  return `ccg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+  idCounter = (idCounter + 1) % 2 ** 48;
+  return `ccg_${ID_PREFIX}${idCounter.toString(16).padStart(12, "0")}`;
 }
 
 /** Serves one Messages-API request. */

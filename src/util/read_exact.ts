@@ -28,17 +28,12 @@ export async function readDeclared(
   declared: number,
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const whole = async () => {
-    const buf = new Uint8Array(await request.arrayBuffer());
-    if (buf.length > limit) throw new BodyTooLarge(limit);
-    return buf;
-  };
-  if (declared < EXACT_READ_MIN_BYTES) return await whole();
+  if (declared < EXACT_READ_MIN_BYTES) return await readWhole(request, limit);
   let reader: ReadableStreamBYOBReader;
   try {
     reader = request.body!.getReader({ mode: "byob" });
   } catch {
-    return await whole();
+    return await readWhole(request, limit);
   }
   let buffer = new ArrayBuffer(declared);
   let offset = 0;
@@ -54,4 +49,13 @@ export async function readDeclared(
   if (extra.done) return new Uint8Array(buffer);
   reader.cancel().catch(() => {});
   throw new BodyTooLarge(Math.min(limit, declared));
+}
+
+async function readWhole(
+  request: Request | Response,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const buf = new Uint8Array(await request.arrayBuffer());
+  if (buf.length > limit) throw new BodyTooLarge(limit);
+  return buf;
 }
