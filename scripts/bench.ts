@@ -57,6 +57,13 @@ import {
   type TargetName,
   TARGETS,
 } from "./bench/scenarios.ts";
+import {
+  type PairedRecord,
+  pairedRun,
+  type PairedSummary,
+  renderPaired,
+  summarisePaired,
+} from "./bench/paired.ts";
 import { spawnStreamClient } from "./bench/stream_client.ts";
 import { type LoadResult, runWrk, WRK_INSTALL } from "./bench/wrk.ts";
 
@@ -74,6 +81,7 @@ const HELP = `ccgate benchmark — deno task bench [options]
   --gateway-flag FLAG    extra \`deno run\` flag for ccgate, e.g. --v8-flags=… (repeatable)
   --label TEXT           free text recorded with the results (e.g. which build was measured)
   --no-wrk               use the Deno client for non-streaming load even where wrk exists
+  --no-paired            skip the paired runs (pass-through and ccgate loaded at once on one core)
   --cpu-prof             start ccgate with --cpu-prof; profiles go to bench-results/profiles/
   --keep                 keep the temporary directory (configs, logs)
   -h, --help             this text
@@ -102,6 +110,7 @@ interface Options {
   cpuProf: boolean;
   label?: string;
   noWrk: boolean;
+  paired: boolean;
   keep: boolean;
 }
 
@@ -129,6 +138,7 @@ function parseOptions(args: string[]): Options | number {
       "cpu-prof": { type: "boolean", default: false },
       label: { type: "string" },
       "no-wrk": { type: "boolean", default: false },
+      "no-paired": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -183,6 +193,7 @@ function parseOptions(args: string[]): Options | number {
     cpuProf: values["cpu-prof"],
     label: values.label,
     noWrk: values["no-wrk"],
+    paired: !values["no-paired"],
     keep: values.keep,
   };
 }
@@ -594,6 +605,27 @@ class Bench {
     return record;
   }
 
+  /** One paired run (see scripts/bench/paired.ts): half the connections each, both at once. */
+  async paired(scenario: Scenario, round: number): Promise<PairedRecord> {
+    const half = { ...scenario, concurrency: Math.max(1, Math.round(scenario.concurrency / 2)) };
+    const pids = {
+      passthrough: this.proc("passthrough", scenario).service.pid,
+      ccgate: this.proc("ccgate", scenario).service.pid,
+    };
+    return await pairedRun(
+      scenario.name,
+      round,
+      pids,
+      (target) =>
+        this.load(
+          half,
+          this.proc(target, scenario).url,
+          this.options.durationS,
+          `paired-${target}`,
+        ),
+    );
+  }
+
   async rssMb(target: "passthrough" | "ccgate"): Promise<number | undefined> {
     const proc = target === "passthrough" ? this.passthrough : this.gateway;
     if (!proc) return undefined;
@@ -712,6 +744,8 @@ export async function runBenchmark(args: string[]): Promise<number> {
 
     const records: RunRecord[] = [];
     const summaries: ScenarioSummary[] = [];
+    const pairedRecords: PairedRecord[] = [];
+    const pairedSummaries: PairedSummary[] = [];
     for (const scenario of options.scenarios) {
       log(`\n== ${scenario.name}: ${scenario.description}`);
       if (scenario.gateway === "openai") {
@@ -739,7 +773,24 @@ export async function runBenchmark(args: string[]): Promise<number> {
           // Let the last run's connections close before the next target starts.
           await sleep(scenario.load === "hold" ? 1000 : 200);
         }
+        if (options.paired && scenario.load !== "hold" && scenario.concurrency >= 2) {
+          const p = await bench.paired(scenario, round);
+          pairedRecords.push(p);
+          const prefix = `  [round ${round}/${options.rounds}] paired     `;
+          log(
+            p.error || !p.passthrough || !p.ccgate
+              ? `${prefix} FAILED: ${p.error}`
+              : `${prefix} pass-through ${p.passthrough.rps.toFixed(1)} req/s, ccgate ${
+                p.ccgate.rps.toFixed(1)
+              } req/s (${(p.ccgate.rps / p.passthrough.rps).toFixed(2)}×), cpu ${
+                p.passthroughCpuUs?.toFixed(0)
+              } / ${p.ccgateCpuUs?.toFixed(0)} µs/req`,
+          );
+          await sleep(200);
+        }
       }
+      const pairedSummary = summarisePaired(scenario.name, pairedRecords);
+      if (pairedSummary) pairedSummaries.push(pairedSummary);
       if (bench.openaiGateway) {
         await bench.openaiGateway.service.stop();
         bench.openaiGateway = undefined;
@@ -754,7 +805,7 @@ export async function runBenchmark(args: string[]): Promise<number> {
     };
 
     const table = renderTable(summaries, memory);
-    const checks = evaluateTargets(summaries, memory);
+    const checks = evaluateTargets(summaries, memory, pairedSummaries);
     let logLines = 0;
     try {
       logLines = (await Deno.readTextFile(bench.gateway!.service.logFile)).split("\n").length - 1;
@@ -780,6 +831,13 @@ export async function runBenchmark(args: string[]): Promise<number> {
       }.\n`,
     );
     console.log(table);
+    if (pairedSummaries.length) {
+      console.log(
+        "\nPaired runs: the pass-through and ccgate loaded at the same time on the same core, " +
+          "each with half the connections (medians; CPU per completed request):\n",
+      );
+      console.log(renderPaired(pairedSummaries));
+    }
     console.log(
       "\nLatency: whole request (wrk) or whole stream (stream client). added = minus direct's, " +
         "same round. × pass-through = req/s ratio, same round. CPU = CPU time of the target's " +
@@ -815,9 +873,11 @@ export async function runBenchmark(args: string[]): Promise<number> {
           largeBody: { bytes: bench.large.body.length, source: bench.large.source },
           scenarios: options.scenarios,
           summaries,
+          paired: pairedSummaries,
           memory,
           checks,
           runs: records,
+          pairedRuns: pairedRecords,
           table,
         },
         (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
