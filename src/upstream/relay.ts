@@ -9,7 +9,6 @@ import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import { armDeadline, type Deadline } from "./deadlines.ts";
-import { readDeclared } from "../util/read_exact.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 
@@ -362,8 +361,8 @@ async function relayJson(
 }
 
 /**
- * Reads a whole upstream body within `readMs`. `arrayBuffer()` reads natively in one go; chunked
- * reads would allocate a 64 KiB buffer per chunk.
+ * Reads a whole upstream body within `readMs`. `arrayBuffer()` reads a fetch body natively in one
+ * call; chunked reads would allocate a 64 KiB buffer per chunk.
  */
 export async function readAll(
   up: UpstreamResponse,
@@ -376,13 +375,6 @@ export async function readAll(
       up.abort(new UpstreamFailure("timeout", `upstream body not complete within ${readMs} ms`)),
   );
   try {
-    // A declared, uncompressed length is read into one exact buffer (see readDeclared).
-    const length = Number(up.response.headers.get("content-length") ?? NaN);
-    if (
-      Number.isFinite(length) && !up.response.headers.has("content-encoding") && up.response.body
-    ) {
-      return await readDeclared(up.response, length, Math.max(length, 1));
-    }
     return new Uint8Array(await up.response.arrayBuffer());
   } catch (error) {
     const reason = up.signal.reason;
