@@ -37,6 +37,8 @@ export interface AdaptOptions {
   includeUsage: boolean;
   /** Longest silence while reading a JSON body. */
   readMs: number;
+  /** Upstream tool name → the client's, for names shortened for an OpenAI upstream. */
+  toolNames?: ReadonlyMap<string, string>;
 }
 
 const KEEP_HEADERS =
@@ -87,7 +89,11 @@ export async function adaptResponse(
     }
   } else if (isSse && res.body) {
     const transform = to === "anthropic"
-      ? openAIToAnthropicStream({ model: options.model, inputTokens: options.inputTokens })
+      ? openAIToAnthropicStream({
+        model: options.model,
+        inputTokens: options.inputTokens,
+        toolNames: options.toolNames,
+      })
       : anthropicToOpenAIStream({ model: options.model, includeUsage: options.includeUsage });
     response = new Response(compactBody(up).pipeThrough(transform), {
       status: res.status,
@@ -102,7 +108,7 @@ export async function adaptResponse(
       throw new UpstreamFailure("network", "upstream answered 2xx with invalid JSON");
     }
     const body = to === "anthropic"
-      ? fromOpenAIResponse(json as ChatCompletion, options.model)
+      ? fromOpenAIResponse(json as ChatCompletion, options.model, options.toolNames)
       : toOpenAIResponse(json as Record<string, unknown>, options.model);
     response = new Response(JSON.stringify(body), {
       status: res.status,

@@ -11,6 +11,7 @@ import { ToolArgsStream } from "./from_openai_json_args.ts";
 import type { SseMessage } from "./from_openai_sse.ts";
 import { ThinkTagSplitter } from "./from_openai_think.ts";
 import { errorTypeOf } from "./from_openai_errors.ts";
+import { clientToolName } from "./tool_names.ts";
 
 /** Options for `openAIToAnthropicStream` (from_openai_stream.ts). */
 export interface OpenAIStreamOptions {
@@ -18,6 +19,8 @@ export interface OpenAIStreamOptions {
   model: string;
   /** Input-token estimate for `message_start` (0 there breaks Claude Code's context meter). */
   inputTokens: number;
+  /** Upstream tool name → the client's (names shortened for the upstream, see tool_names.ts). */
+  toolNames?: ReadonlyMap<string, string>;
 }
 
 type Obj = Record<string, unknown>;
@@ -285,7 +288,12 @@ export class OpenAIStreamConverter {
     this.#event("content_block_start", {
       type: "content_block_start",
       index,
-      content_block: { type: "tool_use", id, name: slot.name, input: {} },
+      content_block: {
+        type: "tool_use",
+        id,
+        name: clientToolName(slot.name!, this.#options.toolNames),
+        input: {},
+      },
     });
     slot.state = "open";
     this.#open = { kind: "tool", index, slot };

@@ -6,6 +6,7 @@ import { anthropicUsageFrom, newMessageId, sanitizeToolId, stopReasonFor } from 
 import { parseToolArguments } from "./from_openai_json_args.ts";
 import { splitThinkTags } from "./from_openai_think.ts";
 import type { ChatCompletion } from "./openai_types.ts";
+import { clientToolName } from "./tool_names.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -35,9 +36,13 @@ function argumentsComplete(raw: unknown): boolean {
  * leading `thinking` block with `signature: ""` — no valid signature exists, so a gateway must
  * drop such blocks before sending a conversation to real Anthropic. Tool calls become
  * `tool_use` blocks whose `input` is always an object; `stop_reason` is `tool_use` whenever
- * one exists.
+ * one exists. `toolNames` maps names shortened for the upstream back to the client's.
  */
-export function fromOpenAIResponse(json: ChatCompletion, model: string): Record<string, unknown> {
+export function fromOpenAIResponse(
+  json: ChatCompletion,
+  model: string,
+  toolNames?: ReadonlyMap<string, string>,
+): Record<string, unknown> {
   const raw = json as unknown as Obj;
   const choices = Array.isArray(raw?.choices) ? raw.choices : [];
   const choice = (choices.find((c) => isObj(c) && (c.index ?? 0) === 0) ?? choices[0]) as
@@ -65,7 +70,12 @@ export function fromOpenAIResponse(json: ChatCompletion, model: string): Record<
     for (let n = 2; usedIds.has(id); n++) id = `${sanitizeToolId(str(call.id))}_${n}`;
     usedIds.add(id);
     if (!argumentsComplete(fn.arguments)) truncated = true;
-    content.push({ type: "tool_use", id, name, input: parseToolArguments(fn.arguments) });
+    content.push({
+      type: "tool_use",
+      id,
+      name: clientToolName(name, toolNames),
+      input: parseToolArguments(fn.arguments),
+    });
   }
 
   const hasToolUse = content.some((b) => b.type === "tool_use");

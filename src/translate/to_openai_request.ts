@@ -11,6 +11,8 @@ import { cleanSchema } from "./json_schema_clean.ts";
 import type { ChatRequest } from "./openai_types.ts";
 import { toOpenAIMessages } from "./to_openai_messages.ts";
 
+export { shortenToolNames } from "./tool_names.ts";
+
 /** How {@link toOpenAIRequest} shapes the request for one upstream. */
 export interface ToOpenAIOptions {
   /** Upstream model id. */

@@ -559,3 +559,79 @@ Deno.test("OPENAI_API_KEY pool from the environment with BIG/SMALL mapping", asy
     await fake.close();
   }
 });
+
+Deno.test("tool names over OpenAI's 64 characters are shortened upstream and restored for the client", async () => {
+  const longName = `mcp__claude_ai_workspace_integrations__${
+    "search_documents_by_title_".repeat(3)
+  }v2`;
+  assert.ok(longName.length > 64 && longName.length <= 128);
+  const namesOf = (body: any): string[] => [
+    ...(body.tools ?? []).map((t: any) => t.function.name),
+    ...(typeof body.tool_choice === "object" ? [body.tool_choice.function.name] : []),
+    ...body.messages.flatMap((m: any) => (m.tool_calls ?? []).map((c: any) => c.function.name)),
+  ];
+  // Like OpenAI: one invalid function name fails the whole request.
+  const fake = await FakeOpenAI.start((req) => {
+    const bad = namesOf(req.body).find((n) => !/^[a-zA-Z0-9_-]{1,64}$/.test(n));
+    if (bad) {
+      return {
+        kind: "error",
+        status: 400,
+        type: "invalid_request_error",
+        message: `Invalid 'tools[0].function.name': string too long (${bad.length})`,
+      };
+    }
+    return {
+      kind: "reply",
+      toolCalls: [{ id: "call_7", name: req.body.tools[0].function.name, arguments: '{"q":"x"}' }],
+    };
+  });
+  const gw = await startTestGateway({
+    providers: [openaiProvider("openai", fake.url + "/v1", ["sk-oa-1"])],
+  });
+  const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
+  const request = {
+    model: "claude-sonnet-5-5",
+    max_tokens: 200,
+    tools: [
+      { name: longName, description: "search", input_schema: { type: "object" as const } },
+      { name: "Bash", input_schema: { type: "object" as const } },
+    ],
+    tool_choice: { type: "tool" as const, name: longName },
+    messages: [
+      { role: "user" as const, content: "find it" },
+      {
+        role: "assistant" as const,
+        content: [{ type: "tool_use" as const, id: "toolu_1", name: longName, input: { q: "a" } }],
+      },
+      {
+        role: "user" as const,
+        content: [{ type: "tool_result" as const, tool_use_id: "toolu_1", content: "nothing" }],
+      },
+    ],
+  };
+  try {
+    const msg = await client.messages.create(request);
+    const use = msg.content.find((b) => b.type === "tool_use") as { name: string; input: unknown };
+    assert.equal(use.name, longName, "the client sees its own tool name");
+    assert.deepEqual(use.input, { q: "x" });
+
+    const stream = client.messages.stream(request);
+    const final = await stream.finalMessage();
+    const streamed = final.content.find((b) => b.type === "tool_use") as { name: string };
+    assert.equal(streamed.name, longName);
+
+    const sent = fake.requests.map((r) => namesOf(r.body));
+    const short = sent[0][0];
+    assert.ok(short.length <= 64 && short !== longName, short);
+    assert.deepEqual(
+      sent[0],
+      [short, "Bash", short, short],
+      "tools, tool_choice and history agree",
+    );
+    assert.deepEqual(sent[1], sent[0], "the same short name on every request");
+  } finally {
+    await gw.close();
+    await fake.close();
+  }
+});

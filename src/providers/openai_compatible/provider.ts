@@ -88,7 +88,8 @@ export class OpenAICompatibleProvider implements Provider {
   /** Sends one attempt as a Chat Completions request and adapts the answer to the client's protocol. */
   async send(attempt: Attempt): Promise<UpstreamResponse> {
     const { call, account, model } = attempt;
-    const [{ estimateTokens }, { toOpenAIRequest }] = await (translation ??= importTranslation());
+    const [{ estimateTokens }, { toOpenAIRequest, shortenToolNames }] =
+      await (translation ??= importTranslation());
     if (call.endpoint === "count_tokens") {
       // No OpenAI equivalent: answer locally rather than 404 (Claude Code sizes its context by it).
       const body = JSON.stringify({ input_tokens: estimateTokens(call.body) });
@@ -96,8 +97,9 @@ export class OpenAICompatibleProvider implements Provider {
       return { response, abort() {}, signal: new AbortController().signal };
     }
     let payload: Record<string, unknown>;
+    let toolNames: ReadonlyMap<string, string> | undefined;
     if (call.protocol === "anthropic") {
-      payload = toOpenAIRequest(call.body, {
+      const request = toOpenAIRequest(call.body, {
         model,
         maxTokensField: tokenFieldFor(this.settings.maxTokensField, model),
         reasoning: this.settings.reasoning,
@@ -105,7 +107,9 @@ export class OpenAICompatibleProvider implements Provider {
         systemRole: this.settings.systemRole,
         schemaDialect: this.settings.schemaDialect,
         includeUsage: true,
-      }) as Record<string, unknown>;
+      });
+      toolNames = shortenToolNames(request);
+      payload = request as Record<string, unknown>;
     } else {
       payload = { ...call.body, model };
       const field = tokenFieldFor(this.settings.maxTokensField, model);
@@ -128,6 +132,7 @@ export class OpenAICompatibleProvider implements Provider {
       inputTokens: call.protocol === "anthropic" ? estimateTokens(call.body) : 0,
       includeUsage: true,
       readMs: this.#ctx.timeouts.readMs,
+      toolNames,
     });
   }
 
