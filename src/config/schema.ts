@@ -93,7 +93,7 @@ export const ProviderSchema = z.strictObject({
     "Top-level body fields to remove before forwarding",
   ),
   systemMessages: z.enum(["keep", "to-user"]).optional().describe(
-    "to-user folds role:system entries inside messages into user turns (for upstreams that reject them)",
+    "to-user folds role:system entries inside messages into user turns (for upstreams that reject them); default per preset: to-user for third-party Anthropic endpoints and OpenAI-compatible servers, keep for OpenAI and Azure",
   ),
   openai: z.strictObject({
     apiVersion: z.string().optional().describe("Azure api-version query parameter"),

@@ -635,3 +635,59 @@ Deno.test("tool names over OpenAI's 64 characters are shortened upstream and res
     await fake.close();
   }
 });
+
+Deno.test("Claude Code's mid-conversation system message: folded for generic servers, kept for OpenAI", async () => {
+  // Like a Qwen chat template on vLLM: a system message after the first one is an error.
+  const fake = await FakeOpenAI.start((req) => {
+    const late = req.body.messages.findIndex((m: any, i: number) => i > 0 && m.role === "system");
+    if (late > 0 && req.headers.get("authorization") === "Bearer sk-strict") {
+      return { kind: "error", status: 400, message: "System message must be at the beginning." };
+    }
+    return { kind: "reply", text: "ok" };
+  });
+  const gw = await startTestGateway({
+    providers: [
+      openaiProvider("vllm", fake.url + "/v1", ["sk-strict"]),
+      openaiProvider("openai", fake.url + "/v1", ["sk-open"], { preset: "openai" }),
+    ],
+  });
+  const body = (model: string) => ({
+    model,
+    max_tokens: 100,
+    system: [{ type: "text", text: "You are Claude Code." }],
+    messages: [
+      { role: "user", content: [{ type: "text", text: "hello" }] },
+      { role: "system", content: "Environment: linux; deferred tools: WebFetch" },
+      { role: "assistant", content: "hi" },
+      { role: "user", content: "go on" },
+    ],
+  });
+  try {
+    const folded = await post(`${gw.url}/v1/messages`, body("qwen3-coder"));
+    assert.equal(folded.status, 200, await folded.clone().text());
+    const sentFolded = fake.requests.at(-1)!.body.messages;
+    assert.deepEqual(sentFolded.map((m: any) => m.role), ["system", "user", "assistant", "user"]);
+    assert.match(
+      JSON.stringify(sentFolded[1].content),
+      /hello.*<system-reminder>\\nEnvironment: linux; deferred tools: WebFetch\\n<\/system-reminder>/,
+    );
+
+    const kept = await post(`${gw.url}/v1/messages`, body("gpt-5"), {
+      "x-account-name": "openai-1",
+    });
+    assert.equal(kept.status, 200);
+    assert.equal(fake.requests.at(-1)!.headers.get("authorization"), "Bearer sk-open");
+    const sentKept = fake.requests.at(-1)!.body.messages;
+    assert.deepEqual(sentKept.map((m: any) => m.role), [
+      "system",
+      "user",
+      "system",
+      "assistant",
+      "user",
+    ]);
+    assert.equal(sentKept[2].content, "Environment: linux; deferred tools: WebFetch");
+  } finally {
+    await gw.close();
+    await fake.close();
+  }
+});

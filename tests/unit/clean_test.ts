@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { type ProviderConfig, ProviderSchema } from "../../src/config/schema.ts";
-import { cleanerFor, foldSystemMessages } from "../../src/providers/anthropic_compatible/clean.ts";
+import { cleanerFor } from "../../src/providers/anthropic_compatible/clean.ts";
+import { foldSystemMessages } from "../../src/providers/shared/system_messages.ts";
+import { openAISettings } from "../../src/providers/openai_compatible/presets.ts";
 import { applyPreset, PRESETS } from "../../src/providers/anthropic_compatible/presets.ts";
 import {
   isDroppedRequestHeader,
@@ -437,4 +439,15 @@ Deno.test("buildHeaders: a client without betas gets none, whatever is stripped"
     buildHeaders(attempt(c), provider({ baseUrl: "https://x.example", stripBetas: ["a"] }), ctx()),
   );
   assert.equal(h.has("anthropic-beta"), false);
+});
+
+Deno.test("openai-compatible presets: late system messages kept for OpenAI and Azure, folded elsewhere", () => {
+  const settings = (extra: Record<string, unknown>) =>
+    openAISettings({ name: "p", type: "openai-compatible", modelList: [], ...extra } as any);
+  assert.equal(settings({ preset: "openai" }).systemMessages, "keep");
+  assert.equal(settings({ preset: "azure", baseUrl: "https://x" }).systemMessages, "keep");
+  assert.equal(settings({ preset: "ollama" }).systemMessages, "to-user");
+  assert.equal(settings({ baseUrl: "http://127.0.0.1:8000/v1" }).systemMessages, "to-user");
+  assert.equal(settings({ preset: "openai", systemMessages: "to-user" }).systemMessages, "to-user");
+  assert.equal(settings({ preset: "ollama", systemMessages: "keep" }).systemMessages, "keep");
 });

@@ -5,43 +5,7 @@
  */
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { BodyCleaner } from "../anthropic/request.ts";
-
-/** The part of an Anthropic message the system-message folding reads. */
-export type Message = { role: string; content: unknown };
-
-function asBlocks(content: unknown): unknown[] {
-  if (typeof content === "string") return [{ type: "text", text: content }];
-  return Array.isArray(content) ? content : [];
-}
-
-/**
- * Turns `role: "system"` entries into user text and merges neighbouring user turns, so the
- * conversation still alternates user/assistant. Returns undefined when there were none.
- */
-export function foldSystemMessages(messages: unknown): Message[] | undefined {
-  if (!Array.isArray(messages) || !messages.some((m) => m?.role === "system")) return undefined;
-  const out: Message[] = [];
-  for (const m of messages as Message[]) {
-    const role = m.role === "system" ? "user" : m.role;
-    const content = m.role === "system"
-      ? asBlocks(m.content).map((b) =>
-        (b as { type?: string }).type === "text"
-          ? {
-            ...(b as object),
-            text: `<system-reminder>\n${(b as { text: string }).text}\n</system-reminder>`,
-          }
-          : b
-      )
-      : m.content;
-    const last = out.at(-1);
-    if (last && last.role === role && role === "user") {
-      last.content = [...asBlocks(last.content), ...asBlocks(content)];
-    } else {
-      out.push({ ...m, role, content });
-    }
-  }
-  return out;
-}
+import { foldSystemMessages } from "../shared/system_messages.ts";
 
 /** The cleaner for a provider config, or undefined when it cleans nothing. */
 export function cleanerFor(config: ProviderConfig): BodyCleaner | undefined {

@@ -22,6 +22,11 @@ export interface OpenAISettings {
   replayReasoning: boolean;
   /** System prompt role. */
   systemRole: "system" | "developer";
+  /**
+   * `role: "system"` messages inside `messages` (Claude Code sends one): kept in place, or folded
+   * into user turns for servers whose chat templates reject a system message after the first.
+   */
+  systemMessages: "keep" | "to-user";
   /** Tool schema cleaning. */
   schemaDialect: "openai" | "gemini" | "plain";
   /** Merged into every request body. */
@@ -49,6 +54,8 @@ const BASE: Omit<OpenAISettings, "baseUrl"> = {
   reasoning: "none",
   replayReasoning: false,
   systemRole: "system",
+  // Unknown servers (vLLM, llama.cpp, …) often run templates that reject a late system turn.
+  systemMessages: "to-user",
   schemaDialect: "openai",
   extraBody: {},
   modelList: [],
@@ -60,6 +67,7 @@ export const OPENAI_PRESETS: Record<PresetName, Partial<OpenAISettings> & { base
     baseUrl: "https://api.openai.com/v1",
     maxTokensField: "auto",
     reasoning: "reasoning_effort",
+    systemMessages: "keep",
     modelList: ["gpt-5", "gpt-5-mini", "gpt-4.1"],
   },
   // Azure: baseUrl is the deployment URL, https://<resource>.openai.azure.com/openai/deployments/<deployment>
@@ -69,6 +77,7 @@ export const OPENAI_PRESETS: Record<PresetName, Partial<OpenAISettings> & { base
     apiVersion: "2024-10-21",
     maxTokensField: "auto",
     reasoning: "reasoning_effort",
+    systemMessages: "keep",
   },
   openrouter: { baseUrl: "https://openrouter.ai/api/v1", reasoning: "openrouter" },
   ollama: { baseUrl: "http://127.0.0.1:11434/v1", authHeader: "none" },
@@ -114,6 +123,7 @@ export function openAISettings(config: ProviderConfig): OpenAISettings {
     ...(o.reasoning ? { reasoning: o.reasoning } : {}),
     ...(o.replayReasoning !== undefined ? { replayReasoning: o.replayReasoning } : {}),
     ...(o.systemRole ? { systemRole: o.systemRole } : {}),
+    ...(config.systemMessages ? { systemMessages: config.systemMessages } : {}),
     ...(o.schemaDialect ? { schemaDialect: o.schemaDialect } : {}),
     extraBody: { ...preset?.extraBody, ...o.extraBody },
     modelList: config.modelList.length ? config.modelList : preset?.modelList ?? [],

@@ -14,6 +14,7 @@ import { fetchUpstream, type UpstreamResponse } from "../../upstream/fetch_upstr
 import type { Attempt, Provider, ProviderContext, VerifyResult } from "../provider.ts";
 import { mapModel } from "../shared/model_map.ts";
 import { authHeaderList } from "../shared/auth.ts";
+import { foldSystemMessages } from "../shared/system_messages.ts";
 import { verifyByGet } from "../shared/verify.ts";
 import { type OpenAISettings, openAISettings, tokenFieldFor } from "./presets.ts";
 
@@ -99,7 +100,11 @@ export class OpenAICompatibleProvider implements Provider {
     let payload: Record<string, unknown>;
     let toolNames: ReadonlyMap<string, string> | undefined;
     if (call.protocol === "anthropic") {
-      const request = toOpenAIRequest(call.body, {
+      // A copy: the call's body is shared by every attempt of the chain.
+      const folded = this.settings.systemMessages === "to-user"
+        ? foldSystemMessages(call.body.messages)
+        : undefined;
+      const request = toOpenAIRequest(folded ? { ...call.body, messages: folded } : call.body, {
         model,
         maxTokensField: tokenFieldFor(this.settings.maxTokensField, model),
         reasoning: this.settings.reasoning,
