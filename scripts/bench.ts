@@ -58,6 +58,15 @@ import {
   TARGETS,
 } from "./bench/scenarios.ts";
 import {
+  CLIENT_KEY,
+  GATEWAY_CPU,
+  LOAD_CPU,
+  type Proc,
+  startCcgate,
+  startFakeUpstream,
+  UPSTREAM_KEYS,
+} from "./bench/launch.ts";
+import {
   type PairedRecord,
   pairedRun,
   type PairedSummary,
@@ -88,13 +97,6 @@ const HELP = `ccgate benchmark — deno task bench [options]
 
 Pins ccgate and the pass-through to core 0 and the upstream and load tools to core 1 (taskset).
 Non-streaming load uses wrk (${WRK_INSTALL}); without it the Deno client stands in.`;
-
-/** The key clients send to the gateway. */
-const CLIENT_KEY = "ccgate-bench-client-key-0001";
-/** Upstream keys of the pool (the fake upstream accepts anything). */
-const UPSTREAM_KEYS = [1, 2, 3, 4].map((i) => `sk-ant-bench-${String(i).padStart(40, "0")}`);
-const GATEWAY_CPU = 0;
-const LOAD_CPU = 1;
 
 interface Options {
   smoke: boolean;
@@ -240,30 +242,6 @@ async function machineFacts(wrk: boolean | "disabled", pinning: Pinning, gateway
   };
 }
 
-/** The gateway's config for the benchmark. */
-function gatewayConfig(
-  kind: Scenario["gateway"],
-  upstreamUrl: string,
-  port: number,
-  clientAuth: boolean,
-): Record<string, unknown> {
-  const accounts = UPSTREAM_KEYS.map((apiKey, i) => ({ name: `key-${i + 1}`, apiKey }));
-  const provider = kind === "anthropic"
-    ? { name: "anthropic", type: "anthropic", baseUrl: upstreamUrl, accounts }
-    : {
-      name: "openai",
-      type: "openai-compatible",
-      baseUrl: `${upstreamUrl}/v1`,
-      accounts,
-      models: { "*": "gpt-bench" },
-    };
-  return {
-    server: { host: "127.0.0.1", port },
-    auth: { clientKeys: clientAuth ? [CLIENT_KEY] : [] },
-    providers: [provider],
-  };
-}
-
 /** Sends one request and explains what is wrong with the answer, if anything. */
 async function probe(
   url: string,
@@ -311,11 +289,6 @@ function fmtResult(r: RunRecord, load: Scenario["load"]): string {
 }
 
 /** A process under test and its base URL. */
-interface Proc {
-  service: Service;
-  url: string;
-}
-
 /** The benchmark's processes and runs. */
 class Bench {
   readonly options: Options;
@@ -362,25 +335,7 @@ class Bench {
   }
 
   async startUpstream(): Promise<Proc> {
-    const port = freePort();
-    const service = Service.start({
-      name: "fake upstream",
-      cmd: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        this.#script("fake_upstream_server.ts"),
-        "--port",
-        String(port),
-      ],
-      cpu: LOAD_CPU,
-      pinning: this.pinning,
-      env: childEnv(),
-      logFile: join(this.tmp, "upstream.log"),
-    });
-    const url = `http://127.0.0.1:${port}`;
-    this.upstream = { service, url };
-    await waitForHttp(service, `${url}/health`);
+    this.upstream = await startFakeUpstream(this.pinning, join(this.tmp, "upstream.log"));
     return this.upstream;
   }
 
@@ -411,50 +366,25 @@ class Bench {
 
   async startGateway(kind: Scenario["gateway"]): Promise<Proc> {
     const options = this.options;
-    const port = freePort();
-    const dir = await Deno.makeTempDir({ dir: this.tmp, prefix: `ccgate-${kind}-` });
-    const configFile = join(dir, "config.json");
-    await Deno.mkdir(join(dir, "kv"));
-    const kvFile = join(dir, "kv", "state.kv");
-    await Deno.writeTextFile(
-      configFile,
-      JSON.stringify(
-        gatewayConfig(kind, this.upstream!.url, port, options.clientAuth),
-        null,
-        2,
-      ),
-    );
-    const deno = [Deno.execPath(), "run", "-A", ...options.gatewayFlags];
+    const denoFlags = [...options.gatewayFlags];
     if (options.cpuProf) {
       await Deno.mkdir(this.profileDir, { recursive: true });
-      deno.push("--cpu-prof", `--cpu-prof-dir=${this.profileDir}`);
+      denoFlags.push("--cpu-prof", `--cpu-prof-dir=${this.profileDir}`);
     }
-    const cmd = [
-      ...deno,
-      join(options.gatewayDir, "main.ts"),
-      "serve",
-      "--config",
-      configFile,
-      "--kv",
-      kvFile,
-      "--port",
-      String(port),
-    ];
-    if (options.logLevel) cmd.push("--log-level", options.logLevel);
-    const service = Service.start({
+    const proc = await startCcgate({
       name: `ccgate (${kind})`,
-      cmd,
-      cpu: GATEWAY_CPU,
+      gatewayDir: options.gatewayDir,
+      kind,
+      upstreamUrl: this.upstream!.url,
+      clientAuth: options.clientAuth,
+      tmp: this.tmp,
       pinning: this.pinning,
-      cwd: options.gatewayDir,
-      env: childEnv(),
+      denoFlags,
+      logLevel: options.logLevel,
       logFile: join(this.tmp, `ccgate-${kind}.log`),
     });
-    const url = `http://127.0.0.1:${port}`;
-    const proc = { service, url };
     if (kind === "anthropic") this.gateway = proc;
     else this.openaiGateway = proc;
-    await waitForHttp(service, `${url}/health`, 60_000);
     return proc;
   }
 

@@ -14,71 +14,16 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { baseHeaders, BENCH_MODEL, claudeCodeRequest, repoRoot, smallBody } from "./bodies.ts";
-import { childEnv, freePort, hasCommand, Pinning, Service, waitForHttp } from "./processes.ts";
+import { CLIENT_KEY, LOAD_CPU, type Proc, startCcgate, startFakeUpstream } from "./launch.ts";
+import { hasCommand, Pinning, type Service } from "./processes.ts";
 import { readCpuMs } from "./rss.ts";
+import { LARGE_BODY_BYTES } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import { spawnStreamClient } from "./stream_client.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
-const CLIENT_KEY = "ccgate-bench-client-key-0001";
-const GATEWAY_CPU = 0;
-const LOAD_CPU = 1;
-
-interface Build {
-  label: string;
-  dir: string;
-  url: string;
-  service: Service;
-}
-
-async function startBuild(
-  label: string,
-  dir: string,
-  upstream: string,
-  tmp: string,
-  pinning: Pinning,
-): Promise<Build> {
-  const port = freePort();
-  const home = await Deno.makeTempDir({ dir: tmp, prefix: `ccgate-${label}-` });
-  const config = join(home, "config.json");
-  const accounts = [1, 2, 3, 4].map((i) => ({
-    name: `key-${i}`,
-    apiKey: `sk-ant-bench-${String(i).padStart(40, "0")}`,
-  }));
-  await Deno.writeTextFile(
-    config,
-    JSON.stringify({
-      server: { host: "127.0.0.1", port },
-      auth: { clientKeys: [CLIENT_KEY] },
-      providers: [{ name: "anthropic", type: "anthropic", baseUrl: upstream, accounts }],
-    }),
-  );
-  await Deno.mkdir(join(home, "kv"));
-  const service = Service.start({
-    name: `ccgate (${label})`,
-    cmd: [
-      Deno.execPath(),
-      "run",
-      "-A",
-      join(dir, "main.ts"),
-      "serve",
-      "--config",
-      config,
-      "--kv",
-      join(home, "kv", "state.kv"),
-      "--port",
-      String(port),
-    ],
-    cpu: GATEWAY_CPU,
-    pinning,
-    cwd: dir,
-    env: childEnv(),
-    // Outside the config's directory: log writes must not wake the config watcher.
-    logFile: join(tmp, `ccgate-${label}.log`),
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(service, `${url}/health`);
-  return { label, dir, url, service };
+interface Build extends Proc {
+  label: "base" | "head";
 }
 
 /** Runs the comparison; returns the exit code. */
@@ -112,34 +57,29 @@ export async function compare(args: string[]): Promise<number> {
   const tmp = await Deno.makeTempDir({ prefix: "ccgate-compare-" });
   const services: Service[] = [];
   try {
-    const upstreamPort = freePort();
-    const upstream = Service.start({
-      name: "fake upstream",
-      cmd: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        join(repoRoot(), "scripts", "bench", "fake_upstream_server.ts"),
-        "--port",
-        String(upstreamPort),
-        "--event-delay-ms",
-        "1",
-      ],
-      cpu: LOAD_CPU,
-      pinning,
-      env: childEnv(),
-      logFile: join(tmp, "upstream.log"),
-    });
-    services.push(upstream);
-    const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-    await waitForHttp(upstream, `${upstreamUrl}/health`);
-    const builds = [
-      await startBuild("base", resolve(values.base), upstreamUrl, tmp, pinning),
-      await startBuild("head", resolve(values.head ?? repoRoot()), upstreamUrl, tmp, pinning),
-    ];
-    services.push(...builds.map((b) => b.service));
+    const upstream = await startFakeUpstream(pinning, join(tmp, "upstream.log"), [
+      "--event-delay-ms",
+      "1",
+    ]);
+    services.push(upstream.service);
+    const builds: Build[] = [];
+    for (const label of ["base", "head"] as const) {
+      const proc = await startCcgate({
+        name: `ccgate (${label})`,
+        gatewayDir: resolve(label === "base" ? values.base : values.head ?? repoRoot()),
+        kind: "anthropic",
+        upstreamUrl: upstream.url,
+        clientAuth: true,
+        tmp,
+        pinning,
+        denoFlags: [],
+        logFile: join(tmp, `ccgate-${label}.log`),
+      });
+      services.push(proc.service);
+      builds.push({ ...proc, label });
+    }
 
-    const large = claudeCodeRequest(150_000);
+    const large = claudeCodeRequest(LARGE_BODY_BYTES);
     const body = load === "small"
       ? smallBody(false)
       : load === "large"
