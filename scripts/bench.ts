@@ -30,16 +30,7 @@ import {
   repoRoot,
   smallBody,
 } from "./bench/bodies.ts";
-import {
-  childEnv,
-  commandFirstLine,
-  freePort,
-  hasCommand,
-  machineBusy,
-  Pinning,
-  Service,
-  waitForHttp,
-} from "./bench/processes.ts";
+import { commandFirstLine, hasCommand, machineBusy, Pinning } from "./bench/processes.ts";
 import {
   evaluateTargets,
   type MemoryReport,
@@ -59,11 +50,11 @@ import {
 } from "./bench/scenarios.ts";
 import {
   CLIENT_KEY,
-  GATEWAY_CPU,
   LOAD_CPU,
   type Proc,
   startCcgate,
   startFakeUpstream,
+  startPassthrough,
   UPSTREAM_KEYS,
 } from "./bench/launch.ts";
 import {
@@ -324,10 +315,6 @@ class Bench {
     };
   }
 
-  #script(name: string): string {
-    return join(this.repo, "scripts", "bench", name);
-  }
-
   async writeBodies(): Promise<void> {
     for (const [k, file] of Object.entries(this.bodyFiles)) {
       await Deno.writeFile(file, this.bodies[k as Scenario["body"]]);
@@ -340,27 +327,11 @@ class Bench {
   }
 
   async startPassthrough(): Promise<Proc> {
-    const port = freePort();
-    const service = Service.start({
-      name: "pass-through",
-      cmd: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        this.#script("passthrough.ts"),
-        "--port",
-        String(port),
-        "--upstream",
-        this.upstream!.url,
-      ],
-      cpu: GATEWAY_CPU,
-      pinning: this.pinning,
-      env: childEnv(),
-      logFile: join(this.tmp, "passthrough.log"),
-    });
-    const url = `http://127.0.0.1:${port}`;
-    this.passthrough = { service, url };
-    await waitForHttp(service, `${url}/health`);
+    this.passthrough = await startPassthrough(
+      this.pinning,
+      this.upstream!.url,
+      join(this.tmp, "passthrough.log"),
+    );
     return this.passthrough;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Starting the benchmark's fake upstream and ccgate builds, shared by `deno task bench` and
- * `deno task bench:compare`: the realistic gateway config (four upstream keys, client auth),
+ * Starting the benchmark's fake upstream, pass-through and ccgate builds, shared by
+ * `deno task bench` and `deno task bench:compare`: the realistic gateway config (four upstream keys, client auth),
  * the core each process is pinned to, and the processes themselves.
  * @module
  */
@@ -52,25 +52,28 @@ export function gatewayConfig(
   };
 }
 
-/** Starts the fake upstream on the load core; `args` are extra flags of the fake. */
-export async function startFakeUpstream(
+/** Starts one of the benchmark's own scripts (scripts/bench/NAME) with `--port` and `args`. */
+async function startScript(
+  name: string,
+  script: string,
+  args: string[],
+  cpu: number,
   pinning: Pinning,
   logFile: string,
-  args: string[] = [],
 ): Promise<Proc> {
   const port = freePort();
   const service = Service.start({
-    name: "fake upstream",
+    name,
     cmd: [
       Deno.execPath(),
       "run",
       "-A",
-      join(repoRoot(), "scripts", "bench", "fake_upstream_server.ts"),
+      join(repoRoot(), "scripts", "bench", script),
       "--port",
       String(port),
       ...args,
     ],
-    cpu: LOAD_CPU,
+    cpu,
     pinning,
     env: childEnv(),
     logFile,
@@ -78,6 +81,31 @@ export async function startFakeUpstream(
   const url = `http://127.0.0.1:${port}`;
   await healthyOrStopped(service, `${url}/health`, 30_000);
   return { service, url };
+}
+
+/** Starts the fake upstream on the load core; `args` are extra flags of the fake. */
+export function startFakeUpstream(
+  pinning: Pinning,
+  logFile: string,
+  args: string[] = [],
+): Promise<Proc> {
+  return startScript("fake upstream", "fake_upstream_server.ts", args, LOAD_CPU, pinning, logFile);
+}
+
+/** Starts the minimal Deno pass-through to `upstreamUrl` on the gateway core. */
+export function startPassthrough(
+  pinning: Pinning,
+  upstreamUrl: string,
+  logFile: string,
+): Promise<Proc> {
+  return startScript(
+    "pass-through",
+    "passthrough.ts",
+    ["--upstream", upstreamUrl],
+    GATEWAY_CPU,
+    pinning,
+    logFile,
+  );
 }
 
 /** Options of {@link startCcgate}. */
