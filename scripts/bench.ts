@@ -7,8 +7,10 @@
  *   with four API keys in one anthropic provider, client auth on and the default log level,
  *   its log going to a file, core 0;
  *
- * then drives each scenario with wrk (non-streaming; Lua script for the POST body) or the Deno
- * stream client (streams: time to first byte and total time of every stream), both on core 1,
+ * then drives each scenario with wrk (non-streaming throughput; Lua script for the POST body), the
+ * closed-loop client (latency at one connection: every request timed, see closed_loop_client.ts)
+ * or the Deno stream client (streams: time to first byte and total time of every stream), all on
+ * core 1,
  * against the upstream directly, the pass-through and ccgate in turn, for several rounds, and
  * reports the medians: a markdown table on stdout, pass/fail lines for the targets of issue 5,
  * and JSON in bench-results/.
@@ -64,6 +66,7 @@ import {
   renderPaired,
   summarisePaired,
 } from "./bench/paired.ts";
+import { spawnClosedLoopClient } from "./bench/closed_loop_client.ts";
 import { spawnStreamClient } from "./bench/stream_client.ts";
 import { type LoadResult, runWrk, WRK_INSTALL } from "./bench/wrk.ts";
 
@@ -270,9 +273,9 @@ function fmtResult(r: RunRecord, load: Scenario["load"]): string {
   const res = r.result!;
   const parts = load === "hold"
     ? [`${res.requests} streams`, `max open ${res.maxOpen ?? "?"}`]
-    : [`${res.rps.toFixed(load === "wrk" ? 0 : 1)} req/s`];
+    : [`${res.rps.toFixed(load === "stream" ? 1 : 0)} req/s`];
   parts.push(`p50 ${res.p50Ms?.toFixed(2)} ms`, `p99 ${res.p99Ms?.toFixed(2)} ms`);
-  if (load !== "wrk") parts.push(`ttfb p50 ${res.ttfbP50Ms?.toFixed(2)} ms`);
+  if (load === "stream" || load === "hold") parts.push(`ttfb p50 ${res.ttfbP50Ms?.toFixed(2)} ms`);
   if (r.cpuUsPerRequest !== undefined) parts.push(`cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req`);
   if (r.peakRssMb !== undefined) parts.push(`peak RSS ${r.peakRssMb.toFixed(1)} MB`);
   if (res.errors) parts.push(`errors ${res.errors} (${res.errorDetail ?? ""})`);
@@ -445,6 +448,17 @@ class Bench {
         scriptFile: join(this.tmp, `wrk-${scenario.name}-${tag}.lua`),
       });
     }
+    if (scenario.load === "closed-loop") {
+      return await spawnClosedLoopClient({
+        url,
+        bodyFile,
+        headers,
+        concurrency: scenario.concurrency,
+        durationS,
+        cpu: LOAD_CPU,
+        pinning,
+      });
+    }
     if (scenario.load === "hold") {
       return await spawnStreamClient({
         url,
@@ -462,7 +476,7 @@ class Bench {
       url,
       bodyFile,
       headers,
-      sse: scenario.load !== "wrk",
+      sse: scenario.load === "stream",
       concurrency: scenario.concurrency,
       durationS,
       warmupS: this.options.warmupS,
@@ -740,7 +754,8 @@ export async function runBenchmark(args: string[]): Promise<number> {
       console.log(renderPaired(pairedSummaries));
     }
     console.log(
-      "\nLatency: whole request (wrk) or whole stream (stream client). added = minus direct's, " +
+      "\nLatency: whole request (wrk; small-c1: closed-loop client) or whole stream (stream " +
+        "client). added = minus direct's, " +
         "same round. × pass-through = req/s ratio, same round. CPU = CPU time of the target's " +
         "process per request served (direct: the fake upstream's). RSS in MiB; open-streams " +
         "runs start from a fresh process.\n",

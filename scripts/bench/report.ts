@@ -181,7 +181,7 @@ export function renderTable(summaries: readonly ScenarioSummary[], memory: Memor
       ]);
       continue;
     }
-    const streams = s.load !== "wrk";
+    const streams = s.load === "stream" || s.load === "hold";
     for (const t of s.targets) {
       const direct = t.target === "direct";
       rows.push([

@@ -15,8 +15,12 @@ export interface Scenario {
   name: string;
   /** One line for the report. */
   description: string;
-  /** wrk (non-streaming), the Deno stream client over a duration, or N streams held open. */
-  load: "wrk" | "stream" | "hold";
+  /**
+   * wrk (non-streaming throughput), the closed-loop client (non-streaming latency at one
+   * connection, where wrk's histogram is wrong), the Deno stream client over a duration, or N
+   * streams held open.
+   */
+  load: "wrk" | "closed-loop" | "stream" | "hold";
   /** Which body: small JSON, small streaming, or the ~150 KB Claude Code request. */
   body: "small" | "small-stream" | "claude-code";
   /** Connections (wrk) or requests in flight (stream client). */
@@ -45,7 +49,7 @@ export function allScenarios(smoke: boolean): Scenario[] {
     {
       name: "small-c1",
       description: "small non-streaming request, 1 connection",
-      load: "wrk",
+      load: "closed-loop",
       body: "small",
       concurrency: 1,
       gateway: "anthropic",
