@@ -16,7 +16,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Pinning } from "./processes.ts";
+import { type Pinning, runBenchJson } from "./processes.ts";
 import { distribution } from "./stats.ts";
 import type { LoadResult } from "./wrk.ts";
 
@@ -199,29 +199,7 @@ export async function spawnClosedLoopClient(run: ClosedLoopRun): Promise<LoadRes
     "--duration",
     String(run.durationS),
   ];
-  const child = new Deno.Command(args[0], {
-    args: args.slice(1),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const killer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, (run.durationS + 30) * 1000);
-  const out = await child.output();
-  clearTimeout(killer);
-  const line = new TextDecoder().decode(out.stdout).split("\n")
-    .find((l) => l.startsWith("BENCH_JSON "));
-  if (!line) {
-    throw new Error(
-      `closed-loop client produced no result (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr).slice(0, 2000)
-      }`,
-    );
-  }
-  return JSON.parse(line.slice("BENCH_JSON ".length)) as LoadResult;
+  return await runBenchJson(args, run.durationS + 30, "closed-loop client") as LoadResult;
 }
 
 if (import.meta.main) {

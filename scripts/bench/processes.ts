@@ -1,6 +1,7 @@
 /**
  * Child processes of the benchmark: the fake upstream, the pass-through and the gateway, each
- * pinned to one core with `taskset -c N`, its output going to a log file, stopped by its own pid.
+ * pinned to one core with `taskset -c N`, its output going to a log file, stopped by its own pid;
+ * and the load processes, which report one `BENCH_JSON` line ({@link runBenchJson}).
  * @module
  */
 
@@ -200,4 +201,34 @@ export async function machineBusy(ms = 1000): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Runs a load process (`args[0]` with the rest as arguments), killed after `limitS` seconds,
+ * and returns the JSON of its `BENCH_JSON {…}` stdout line; `what` names it in the error when
+ * no such line came.
+ */
+export async function runBenchJson(args: string[], limitS: number, what: string): Promise<any> {
+  const child = new Deno.Command(args[0], {
+    args: args.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, limitS * 1000);
+  const out = await child.output();
+  clearTimeout(killer);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+  if (!line) {
+    const stderr = new TextDecoder().decode(out.stderr);
+    throw new Error(
+      `${what} produced no result (exit ${out.code}): ${(stderr + stdout).slice(0, 2000)}`,
+    );
+  }
+  return JSON.parse(line.slice("BENCH_JSON ".length));
 }

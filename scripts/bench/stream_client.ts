@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Pinning } from "./processes.ts";
+import { type Pinning, runBenchJson } from "./processes.ts";
 import { distribution } from "./stats.ts";
 import type { LoadResult } from "./wrk.ts";
 
@@ -227,31 +227,9 @@ export async function spawnStreamClient(run: StreamClientRun): Promise<LoadResul
     fileURLToPath(import.meta.url),
     ...flags,
   ];
-  const child = new Deno.Command(args[0], {
-    args: args.slice(1),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
   const limitS = (run.durationS ?? 0) + (run.warmupS ?? 0) + (run.rampMs ?? 0) / 1000 +
     run.timeoutS + 20;
-  const killer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, limitS * 1000);
-  const out = await child.output();
-  clearTimeout(killer);
-  const stdout = new TextDecoder().decode(out.stdout);
-  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
-  if (!line) {
-    throw new Error(
-      `stream client produced no result (exit ${out.code}): ${
-        new TextDecoder().decode(out.stderr).slice(0, 2000)
-      }`,
-    );
-  }
-  return JSON.parse(line.slice("BENCH_JSON ".length)) as LoadResult;
+  return await runBenchJson(args, limitS, "stream client") as LoadResult;
 }
 
 if (import.meta.main) {

@@ -4,7 +4,7 @@
  * wrk's `done` hook. Every run is bounded by `-d` and by a kill timer.
  * @module
  */
-import type { Pinning } from "./processes.ts";
+import { type Pinning, runBenchJson } from "./processes.ts";
 
 /** How to install wrk where it is missing (Debian/Ubuntu). */
 export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
@@ -104,27 +104,7 @@ export async function runWrk(run: WrkRun): Promise<LoadResult> {
     run.scriptFile,
     run.url,
   ];
-  const child = new Deno.Command(args[0], {
-    args: args.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const killer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, (seconds + 20) * 1000);
-  const out = await child.output();
-  clearTimeout(killer);
-  const stdout = new TextDecoder().decode(out.stdout);
-  const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
-  if (!line) {
-    throw new Error(
-      `wrk produced no result (exit ${out.code}): ${new TextDecoder().decode(out.stderr)}${stdout}`,
-    );
-  }
-  const r = JSON.parse(line.slice("BENCH_JSON ".length));
+  const r = await runBenchJson(args, seconds + 20, "wrk");
   const errors = r.connect + r.read + r.write + r.status + r.timeout;
   const durationS = r.duration_us / 1e6;
   const kinds = ["connect", "read", "write", "status", "timeout"].filter((k) => r[k] > 0)
