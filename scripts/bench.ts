@@ -77,7 +77,8 @@ const HELP = `ccgate benchmark — deno task bench [options]
                          ${allScenarios(false).map((s) => s.name).join(", ")}
   --rounds N             rounds per scenario (default 3; smoke 1); the report shows medians
   --duration S           seconds per run (default 5; smoke 1)
-  --event-delay-ms N     inter-event delay of the stream scenarios (default 1)
+  --event-delay-ms N     inter-event delay of every stream scenario (default 1, and 10 in
+                         stream-c64-paced)
   --gateway DIR          ccgate checkout to benchmark (default: this repository)
   --gateway-log-level L  start ccgate with --log-level L (default: its own default, info)
   --no-client-auth       start ccgate without auth.clientKeys (profiling variant)

@@ -292,15 +292,23 @@ export function evaluateTargets(
     ],
   );
   check("150 KB bodies: ≥ 0.8× pass-through req/s", "body-150k", ratio(0.8, "body-150k"));
+  const addedTtfb = (gw: TargetSummary, pt: TargetSummary): [boolean, string] => [
+    gw.addedTtfbP50Ms <= pt.addedTtfbP50Ms + 0.5,
+    `${fmt(gw.addedTtfbP50Ms, 3, true)} ms vs ${fmt(pt.addedTtfbP50Ms, 3, true)} ms (limit ${
+      fmt(pt.addedTtfbP50Ms + 0.5, 3, true)
+    } ms)`,
+  ];
+  // Both paces are judged: at 10 ms the gateway's own delay, at 1 ms its delay under a
+  // saturated core (where CPU per event decides the queueing).
   check(
-    "streaming: added TTFB p50 ≤ pass-through's + 0.5 ms",
+    "streaming, events 10 ms apart: added TTFB p50 ≤ pass-through's + 0.5 ms",
+    "stream-c64-paced",
+    addedTtfb,
+  );
+  check(
+    "streaming, events 1 ms apart: added TTFB p50 ≤ pass-through's + 0.5 ms",
     "stream-c64",
-    (gw, pt) => [
-      gw.addedTtfbP50Ms <= pt.addedTtfbP50Ms + 0.5,
-      `${fmt(gw.addedTtfbP50Ms, 3, true)} ms vs ${fmt(pt.addedTtfbP50Ms, 3, true)} ms (limit ${
-        fmt(pt.addedTtfbP50Ms + 0.5, 3, true)
-      } ms)`,
-    ],
+    addedTtfb,
   );
   check(
     "translated streaming: ≥ 0.7× pass-through streams/s",

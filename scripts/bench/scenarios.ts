@@ -92,6 +92,21 @@ export function allScenarios(smoke: boolean): Scenario[] {
       gateway: "anthropic",
     },
     {
+      // Real models stream a few tokens per event at ~50–150 tokens/s: an event every
+      // 10–40 ms. At that pace the gateway's core is not saturated, so added TTFB is the
+      // gateway's own delay; at 1 ms (above) it is mostly queueing behind other streams.
+      name: "stream-c64-paced",
+      description:
+        "Anthropic SSE, 50 events 10 ms apart (a fast model's pace), 64 streams in flight",
+      load: "stream",
+      body: "small-stream",
+      concurrency: 64,
+      events: 50,
+      ttfbMs: 0,
+      eventDelayMs: 10,
+      gateway: "anthropic",
+    },
+    {
       name: "translated-stream-c64",
       description:
         "Anthropic request → openai-compatible provider → OpenAI SSE translated back, 50 events, 64 in flight",

@@ -101,3 +101,39 @@ Deno.test("targets: the verdict is the back-to-back ratio, the paired ratio is s
   const body = checks.find((c) => c.name.startsWith("150 KB"))!;
   assert.equal(body.pass, undefined);
 });
+
+Deno.test("targets: added TTFB is judged at both paces, each against its own pass-through", () => {
+  const target = (name: TargetSummary["target"], addedTtfb: number): TargetSummary => ({
+    target: name,
+    rounds: 3,
+    rps: 64,
+    p50Ms: 500,
+    p99Ms: 520,
+    addedP50Ms: 1,
+    addedP99Ms: 2,
+    ttfbP50Ms: 5,
+    ttfbP99Ms: 9,
+    addedTtfbP50Ms: addedTtfb,
+    ratioVsPassthrough: 1,
+    peakRssMb: 100,
+    cpuUsPerRequest: 1000,
+    errors: 0,
+    maxOpen: 0,
+  });
+  const scenario = (name: string, pt: number, gw: number): ScenarioSummary => ({
+    name,
+    description: "",
+    load: "stream",
+    targets: [target("passthrough", pt), target("ccgate", gw)],
+  });
+  const checks = evaluateTargets(
+    [scenario("stream-c64-paced", 2.0, 2.4), scenario("stream-c64", 2.9, 5.8)],
+    { idle: {}, afterRun: {} },
+  );
+  const paced = checks.find((c) => c.name.includes("10 ms apart"))!;
+  assert.equal(paced.pass, true);
+  assert.equal(paced.detail, "+2.400 ms vs +2.000 ms (limit +2.500 ms)");
+  const dense = checks.find((c) => c.name.includes("1 ms apart"))!;
+  assert.equal(dense.pass, false);
+  assert.equal(dense.detail, "+5.800 ms vs +2.900 ms (limit +3.400 ms)");
+});
