@@ -74,27 +74,22 @@ Deno.test({
   fn: async () => {
     const bin = await claudeBinary();
     let first = true;
-    const fake = await FakeUpstream.start(() => {
+    await using fake = await FakeUpstream.start(() => {
       if (first) {
         first = false;
         return { kind: "error", status: 429, headers: { "retry-after": "30" } };
       }
       return { kind: "text", text: "Hello through ccgate." };
     });
-    const gw = await startTestGateway({
+    await using gw = await startTestGateway({
       auth: { clientKeys: ["ccgate-client-key-1"] },
       providers: [anthropicProvider("anthropic", fake.url, ["sk-ant-a", "sk-ant-b"])],
     });
-    try {
-      const result = await runClaude(bin, gw.url, ["-p", "say hello"]);
-      assert.equal(result.is_error, false);
-      assert.equal(result.result, "Hello through ccgate.");
-      assert.deepEqual(fake.requests.map((r) => r.key), ["sk-ant-a", "sk-ant-b"]);
-      assert.equal(fake.requests[1].search, "?beta=true");
-    } finally {
-      await gw.close();
-      await fake.close();
-    }
+    const result = await runClaude(bin, gw.url, ["-p", "say hello"]);
+    assert.equal(result.is_error, false);
+    assert.equal(result.result, "Hello through ccgate.");
+    assert.deepEqual(fake.requests.map((r) => r.key), ["sk-ant-a", "sk-ant-b"]);
+    assert.equal(fake.requests[1].search, "?beta=true");
   },
 });
 
@@ -103,7 +98,7 @@ Deno.test({
   ignore: !ENABLED,
   fn: async () => {
     const bin = await claudeBinary();
-    const fake = await FakeOpenAI.start((req) => {
+    await using fake = await FakeOpenAI.start((req) => {
       const last = req.body.messages.at(-1);
       if (last.role === "tool") {
         return { kind: "reply", text: `The command printed: ${String(last.content).trim()}` };
@@ -119,7 +114,7 @@ Deno.test({
         }],
       };
     });
-    const gw = await startTestGateway({
+    await using gw = await startTestGateway({
       auth: { clientKeys: ["ccgate-client-key-1"] },
       aliases: { big: "gpt-5", middle: "gpt-5", small: "gpt-5-mini" },
       providers: [{
@@ -129,23 +124,18 @@ Deno.test({
         accounts: [{ name: "o", apiKey: "sk-oai" }],
       }],
     });
-    try {
-      const result = await runClaude(bin, gw.url, [
-        "-p",
-        "run echo hello-from-tool",
-        "--allowedTools",
-        "Bash",
-      ]);
-      assert.equal(result.is_error, false);
-      assert.equal(result.num_turns, 2);
-      assert.equal(result.result, "The command printed: hello-from-tool");
-      const second = fake.requests.at(-1)!.body.messages;
-      assert.equal(second.at(-1).role, "tool");
-      assert.equal(second.at(-1).content.trim(), "hello-from-tool");
-      assert.equal(second.at(-2).tool_calls[0].id, second.at(-1).tool_call_id);
-    } finally {
-      await gw.close();
-      await fake.close();
-    }
+    const result = await runClaude(bin, gw.url, [
+      "-p",
+      "run echo hello-from-tool",
+      "--allowedTools",
+      "Bash",
+    ]);
+    assert.equal(result.is_error, false);
+    assert.equal(result.num_turns, 2);
+    assert.equal(result.result, "The command printed: hello-from-tool");
+    const second = fake.requests.at(-1)!.body.messages;
+    assert.equal(second.at(-1).role, "tool");
+    assert.equal(second.at(-1).content.trim(), "hello-from-tool");
+    assert.equal(second.at(-2).tool_calls[0].id, second.at(-1).tool_call_id);
   },
 });

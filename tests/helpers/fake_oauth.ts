@@ -41,8 +41,10 @@ export interface FakeOAuth {
   register(authorizeUrl: string): string;
   /** Issues a token pair as if from an earlier login (for imports). */
   mint(): { accessToken: string; refreshToken: string; expiresAt: number };
-  /** Stops the server. */
+  /** Stops the server (idempotent: later calls return the first one's promise). */
   close(): Promise<void>;
+  /** Stops the server at the end of an `await using` scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const random = (n: number) =>
@@ -54,6 +56,8 @@ const random = (n: number) =>
 /** Starts the fake. */
 export function startFakeOAuth(): FakeOAuth {
   const challenges = new Map<string, string>();
+  let closing: Promise<void> | undefined;
+  const close = () => closing ??= server.shutdown();
   const fake: FakeOAuth = {
     tokenUrl: "",
     email: "user@example.com",
@@ -81,7 +85,8 @@ export function startFakeOAuth(): FakeOAuth {
       const { access, refresh } = issue();
       return { accessToken: access, refreshToken: refresh, expiresAt: Date.now() + 3600_000 };
     },
-    close: () => server.shutdown(),
+    close,
+    [Symbol.asyncDispose]: close,
   };
   const issue = () => {
     const access = `sk-ant-oat01-${random(86)}-${random(8)}AA`;

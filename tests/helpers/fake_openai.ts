@@ -120,6 +120,7 @@ export class FakeOpenAI {
   readonly url: string;
   script: (req: OpenAIRecorded, n: number) => OpenAIBehaviour;
   readonly #server: Deno.HttpServer;
+  #closing?: Promise<void>;
 
   private constructor(server: Deno.HttpServer, url: string, script: FakeOpenAI["script"]) {
     this.#server = server;
@@ -225,8 +226,13 @@ export class FakeOpenAI {
     }, { headers: { "x-request-id": "oai-req-1" } });
   }
 
-  /** Stops the server. */
-  async close(): Promise<void> {
-    await this.#server.shutdown();
+  /** Stops the server (idempotent: later calls return the first one's promise). */
+  close(): Promise<void> {
+    return this.#closing ??= this.#server.shutdown();
+  }
+
+  /** Stops the server at the end of an `await using` scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

@@ -151,6 +151,7 @@ export class FakeUpstream {
   /** Streams still open. */
   openStreams = 0;
   readonly #server: Deno.HttpServer;
+  #closing?: Promise<void>;
   readonly url: string;
   script: Script;
 
@@ -331,9 +332,14 @@ export class FakeUpstream {
     });
   }
 
-  /** Stops the server. */
-  async close(): Promise<void> {
-    await this.#server.shutdown();
+  /** Stops the server (idempotent: later calls return the first one's promise). */
+  close(): Promise<void> {
+    return this.#closing ??= this.#server.shutdown();
+  }
+
+  /** Stops the server at the end of an `await using` scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

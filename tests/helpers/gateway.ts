@@ -13,8 +13,10 @@ export interface TestGateway extends RunningGateway {
   kvPath: string;
   /** Log lines written while it ran. */
   logs: string[];
-  /** Stops it and restores logging. */
+  /** Stops it and restores logging (idempotent: later calls return the first one's promise). */
   close(): Promise<void>;
+  /** Closes it at the end of an `await using` scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Config a test starts from: port 0, fast sync, quiet logs. */
@@ -47,15 +49,19 @@ export async function startTestGateway(
     });
   }
   const running = await startGateway({ config });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await running.shutdown();
+      captured.splice(captured.indexOf(logs), 1);
+      if (--sinkDepth === 0) restore?.();
+    })();
   return {
     ...running,
     kvPath,
     logs,
-    async close() {
-      await running.shutdown();
-      captured.splice(captured.indexOf(logs), 1);
-      if (--sinkDepth === 0) restore?.();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -52,61 +52,56 @@ Deno.test({
   ignore: toBaseUrl.length === 0,
   fn: async () => {
     assert.ok(toBaseUrl.length >= 40, `found ${toBaseUrl.length} fixtures`);
-    const fake = await FakeUpstream.start();
-    const gw = await startTestGateway({
+    await using fake = await FakeUpstream.start();
+    await using gw = await startTestGateway({
       providers: [anthropicProvider("anthropic", fake.url, ["sk-ant-upstream-a"])],
     });
-    try {
-      for (const f of toBaseUrl) {
-        const before = fake.requests.length;
-        const res = await replay(gw.url, f);
-        const text = await res.text();
-        assert.equal(res.status, 200, `${f.name}: ${text.slice(0, 200)}`);
-        if (f.method === "HEAD") continue;
-        const seen = fake.requests[before];
-        assert.ok(seen, `${f.name} reached the upstream`);
-        const sent = JSON.stringify(f.body);
-        const captured = Number(f.headers["Content-Length"] ?? f.headers["content-length"]);
-        assert.ok(
-          new TextEncoder().encode(sent).length > captured * 0.9,
-          `${f.name}: a full-size body`,
-        );
-        assert.equal(seen.body, sent, `${f.name}: body forwarded byte for byte`);
-        assert.equal(seen.path + seen.search, f.url, `${f.name}: path and query`);
-        const h = new Headers(f.headers);
-        for (
-          const name of [
-            "anthropic-beta",
-            "anthropic-version",
-            "x-claude-code-session-id",
-            "user-agent",
-            "x-app",
-            "x-stainless-retry-count",
-          ]
-        ) {
-          assert.equal(seen.headers.get(name), h.get(name), `${f.name}: ${name}`);
-        }
-        assert.equal(
-          seen.key,
-          "sk-ant-upstream-a",
-          `${f.name}: account credential replaces the client's`,
-        );
-        assert.equal(
-          seen.headers.get("authorization"),
-          null,
-          `${f.name}: client bearer not forwarded`,
-        );
-        if ((f.body as { stream?: boolean }).stream) {
-          const events = parseSse(text);
-          assert.equal(events[0].event, "message_start", f.name);
-          assert.equal(events.at(-1)?.event, "message_stop", f.name);
-        } else {
-          assert.equal(JSON.parse(text).type, "message", f.name);
-        }
+    for (const f of toBaseUrl) {
+      const before = fake.requests.length;
+      const res = await replay(gw.url, f);
+      const text = await res.text();
+      assert.equal(res.status, 200, `${f.name}: ${text.slice(0, 200)}`);
+      if (f.method === "HEAD") continue;
+      const seen = fake.requests[before];
+      assert.ok(seen, `${f.name} reached the upstream`);
+      const sent = JSON.stringify(f.body);
+      const captured = Number(f.headers["Content-Length"] ?? f.headers["content-length"]);
+      assert.ok(
+        new TextEncoder().encode(sent).length > captured * 0.9,
+        `${f.name}: a full-size body`,
+      );
+      assert.equal(seen.body, sent, `${f.name}: body forwarded byte for byte`);
+      assert.equal(seen.path + seen.search, f.url, `${f.name}: path and query`);
+      const h = new Headers(f.headers);
+      for (
+        const name of [
+          "anthropic-beta",
+          "anthropic-version",
+          "x-claude-code-session-id",
+          "user-agent",
+          "x-app",
+          "x-stainless-retry-count",
+        ]
+      ) {
+        assert.equal(seen.headers.get(name), h.get(name), `${f.name}: ${name}`);
       }
-    } finally {
-      await gw.close();
-      await fake.close();
+      assert.equal(
+        seen.key,
+        "sk-ant-upstream-a",
+        `${f.name}: account credential replaces the client's`,
+      );
+      assert.equal(
+        seen.headers.get("authorization"),
+        null,
+        `${f.name}: client bearer not forwarded`,
+      );
+      if ((f.body as { stream?: boolean }).stream) {
+        const events = parseSse(text);
+        assert.equal(events[0].event, "message_start", f.name);
+        assert.equal(events.at(-1)?.event, "message_stop", f.name);
+      } else {
+        assert.equal(JSON.parse(text).type, "message", f.name);
+      }
     }
   },
 });
@@ -117,32 +112,27 @@ Deno.test({
   ignore: toBaseUrl.length === 0,
   fn: async () => {
     const f = toBaseUrl.find((x) => x.name === "err-429-once-1.request.json")!;
-    const fake = await FakeUpstream.start((req) =>
+    await using fake = await FakeUpstream.start((req) =>
       req.key === "key-a"
         ? { kind: "error", status: 429, headers: { "retry-after": "2" } }
         : { kind: "text" }
     );
-    const gw = await startTestGateway({
+    await using gw = await startTestGateway({
       providers: [
         anthropicProvider("anthropic", fake.url, ["key-a", "key-b"], { strategy: "sticky" }),
       ],
     });
-    try {
-      const res = await replay(gw.url, f);
-      assert.equal(res.status, 200, "the client never sees the 429 another account could serve");
-      assert.equal(parseSse(await res.text()).at(-1)?.event, "message_stop");
-      assert.deepEqual(fake.requests.map((r) => r.key), ["key-a", "key-b"]);
-      // The same session stays on key-b for the next turn (prompt cache stays warm).
-      const next = await replay(
-        gw.url,
-        toBaseUrl.find((x) => x.name === "err-429-once-2.request.json")!,
-      );
-      await next.text();
-      assert.equal(fake.requests.at(-1)?.key, "key-b");
-    } finally {
-      await gw.close();
-      await fake.close();
-    }
+    const res = await replay(gw.url, f);
+    assert.equal(res.status, 200, "the client never sees the 429 another account could serve");
+    assert.equal(parseSse(await res.text()).at(-1)?.event, "message_stop");
+    assert.deepEqual(fake.requests.map((r) => r.key), ["key-a", "key-b"]);
+    // The same session stays on key-b for the next turn (prompt cache stays warm).
+    const next = await replay(
+      gw.url,
+      toBaseUrl.find((x) => x.name === "err-429-once-2.request.json")!,
+    );
+    await next.text();
+    assert.equal(fake.requests.at(-1)?.key, "key-b");
   },
 });
 
@@ -151,8 +141,8 @@ Deno.test({
   ignore: toBaseUrl.length === 0,
   fn: async () => {
     const f = toBaseUrl.find((x) => x.name === "interactive-apikey.request.json")!;
-    const fake = await FakeUpstream.start();
-    const gw = await startTestGateway({
+    await using fake = await FakeUpstream.start();
+    await using gw = await startTestGateway({
       providers: [{
         name: "deepseek",
         type: "anthropic-compatible",
@@ -161,36 +151,31 @@ Deno.test({
         accounts: [{ name: "ds", apiKey: "ds-key" }],
       }],
     });
-    try {
-      const res = await replay(gw.url, f);
-      assert.equal(res.status, 200);
-      await res.text();
-      const seen = fake.requests[0];
-      const body = seen.json();
-      const original = f.body as Record<string, any>;
-      assert.equal(seen.path, "/anthropic/v1/messages");
-      assert.equal(body.model, "deepseek-v4-pro", "opus maps to the pro model");
-      for (const field of ["context_management", "safeguards"]) {
-        assert.equal(field in body, false, `${field} dropped`);
-      }
-      assert.equal(seen.headers.get("anthropic-beta"), null);
-      assert.ok(
-        original.messages.some((m: { role: string }) => m.role === "system"),
-        "fixture has a system-role message",
-      );
-      assert.equal(
-        body.messages.some((m: { role: string }) => m.role === "system"),
-        false,
-        "folded into user turns",
-      );
-      for (let i = 1; i < body.messages.length; i++) {
-        assert.notEqual(body.messages[i].role, body.messages[i - 1].role, "roles still alternate");
-      }
-      assert.deepEqual(body.tools, original.tools, "tools untouched");
-      assert.deepEqual(body.system, original.system, "system untouched");
-    } finally {
-      await gw.close();
-      await fake.close();
+    const res = await replay(gw.url, f);
+    assert.equal(res.status, 200);
+    await res.text();
+    const seen = fake.requests[0];
+    const body = seen.json();
+    const original = f.body as Record<string, any>;
+    assert.equal(seen.path, "/anthropic/v1/messages");
+    assert.equal(body.model, "deepseek-v4-pro", "opus maps to the pro model");
+    for (const field of ["context_management", "safeguards"]) {
+      assert.equal(field in body, false, `${field} dropped`);
     }
+    assert.equal(seen.headers.get("anthropic-beta"), null);
+    assert.ok(
+      original.messages.some((m: { role: string }) => m.role === "system"),
+      "fixture has a system-role message",
+    );
+    assert.equal(
+      body.messages.some((m: { role: string }) => m.role === "system"),
+      false,
+      "folded into user turns",
+    );
+    for (let i = 1; i < body.messages.length; i++) {
+      assert.notEqual(body.messages[i].role, body.messages[i - 1].role, "roles still alternate");
+    }
+    assert.deepEqual(body.tools, original.tools, "tools untouched");
+    assert.deepEqual(body.system, original.system, "system untouched");
   },
 });

@@ -622,10 +622,10 @@ Deno.test("cli: accounts add to a subscription (claude-oauth) provider is reject
 
 Deno.test("cli: accounts verify reports ok / FAILED per account against the upstream", async () => {
   const sb = await sandbox();
-  const fake = await FakeUpstream.start((req) =>
-    req.key === "bad" ? { kind: "error", status: 401 } : { kind: "text" }
-  );
   try {
+    await using fake = await FakeUpstream.start((req) =>
+      req.key === "bad" ? { kind: "error", status: 401 } : { kind: "text" }
+    );
     const file = await sb.write(
       "verify.yaml",
       [
@@ -689,7 +689,6 @@ Deno.test("cli: accounts verify reports ok / FAILED per account against the upst
     assert.equal(unreachable.code, 1, unreachable.stderr);
     assert.match(unreachable.stdout, /down\/x\s+FAILED\s+-\s+cannot reach upstream/);
   } finally {
-    await fake.close();
     await sb.cleanup();
   }
 });
@@ -700,7 +699,7 @@ Deno.test("cli: accounts verify reports ok / FAILED per account against the upst
 
 Deno.test("cli: serve runs a pool from the environment, status shows it, SIGTERM stops cleanly", async () => {
   const sb = await sandbox();
-  const fake = await FakeUpstream.start();
+  await using fake = await FakeUpstream.start();
   const port = freePort();
   const serve = spawnServe(sb, ["--port", String(port)], {
     ANTHROPIC_API_KEY: "k1,k2",
@@ -755,7 +754,6 @@ Deno.test("cli: serve runs a pool from the environment, status shows it, SIGTERM
     assert.ok(!serve.stderr().includes("k1,k2"));
   } finally {
     await serve.stop("SIGKILL");
-    await fake.close();
     await sb.cleanup();
   }
 });
@@ -818,7 +816,7 @@ Deno.test("cli: serve refuses an upstream that points at the gateway itself", as
 
 Deno.test("cli: serve with PROXY_API_KEY requires the client key (x-api-key or Bearer)", async () => {
   const sb = await sandbox();
-  const fake = await FakeUpstream.start();
+  await using fake = await FakeUpstream.start();
   const port = freePort();
   const CLIENT_KEY = "client-key-0123456789";
   const serve = spawnServe(sb, ["--port", String(port)], {
@@ -876,14 +874,13 @@ Deno.test("cli: serve with PROXY_API_KEY requires the client key (x-api-key or B
     assert.equal(status.code, 0, serve.stderr());
   } finally {
     await serve.stop("SIGKILL");
-    await fake.close();
     await sb.cleanup();
   }
 });
 
 Deno.test("cli: accounts changes reach a running gateway through the shared KV", async () => {
   const sb = await sandbox();
-  const fake = await FakeUpstream.start();
+  await using fake = await FakeUpstream.start();
   const port = freePort();
   const LIVE_KEY = "sk-ant-live-0123456789abcd";
   // The provider (pointing at the fake) comes from the file; its account only from the KV.
@@ -962,7 +959,6 @@ Deno.test("cli: accounts changes reach a running gateway through the shared KV",
     assert.ok(!serve.stderr().includes(LIVE_KEY), "the key never appears in the logs");
   } finally {
     await serve.stop("SIGKILL");
-    await fake.close();
     await sb.cleanup();
   }
 });
@@ -1026,8 +1022,8 @@ function envLines(stdout: string): Record<string, string> {
 
 Deno.test("cli: code runs claude against the gateway with the right environment", async () => {
   const sb = await sandbox();
-  const gw = await startTestGateway({});
   try {
+    await using gw = await startTestGateway({});
     const claude = await fakeClaude(sb);
     const r = await ccgate(sb, ["code", "-p", "hello", "--model", "claude sonnet"], {
       env: {
@@ -1066,7 +1062,6 @@ Deno.test("cli: code runs claude against the gateway with the right environment"
     });
     assertOneLineError(missingBin, 1, /cannot find .*no-such-claude.*CCGATE_CLAUDE_BIN/);
   } finally {
-    await gw.close();
     await sb.cleanup();
   }
 });
@@ -1137,17 +1132,15 @@ Deno.test({
   // instead of printing the status (it works without the trailing slash).
   fn: async () => {
     const sb = await sandbox();
-    const fake = await FakeUpstream.start();
-    const gw = await startTestGateway({
-      providers: [{ name: "anthropic", type: "anthropic", baseUrl: fake.url, accounts: [] }],
-    });
     try {
+      await using fake = await FakeUpstream.start();
+      await using gw = await startTestGateway({
+        providers: [{ name: "anthropic", type: "anthropic", baseUrl: fake.url, accounts: [] }],
+      });
       const r = await ccgate(sb, ["status", "--url", `${gw.url}/`]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /: ok|: no_accounts/);
     } finally {
-      await gw.close();
-      await fake.close();
       await sb.cleanup();
     }
   },
@@ -1186,8 +1179,8 @@ Deno.test({
   // ANTHROPIC_API_KEY, instead of exiting 1 with "no gateway answers at …".
   fn: async () => {
     const sb = await sandbox();
-    const other = await FakeUpstream.start(() => ({ kind: "error", status: 404 }));
     try {
+      await using other = await FakeUpstream.start(() => ({ kind: "error", status: 404 }));
       const claude = await fakeClaude(sb);
       const r = await ccgate(sb, ["code", "-p", "hello"], {
         env: { CCGATE_CLAUDE_BIN: claude, CCGATE_URL: other.url },
@@ -1196,7 +1189,6 @@ Deno.test({
       assert.doesNotMatch(r.stdout, /ARG:/, "claude is not started");
       assert.match(r.stderr, /no gateway answers at/);
     } finally {
-      await other.close();
       await sb.cleanup();
     }
   },

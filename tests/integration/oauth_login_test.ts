@@ -92,7 +92,7 @@ async function kvRecords(kvPath: string, tokens: string[]): Promise<Map<string, 
   return out;
 }
 Deno.test("login claude: pasted code#state is exchanged and stored sealed", async () => {
-  const fake = startFakeOAuth();
+  await using fake = startFakeOAuth();
   fake.subscriptionType = "max";
   const sb = await sandbox();
   const env = { CCGATE_OAUTH_TOKEN_URL: fake.tokenUrl };
@@ -147,13 +147,12 @@ Deno.test("login claude: pasted code#state is exchanged and stored sealed", asyn
     assert.match(third.stdout, /^added claude\/user-2 /m);
     assertNoTokens(fake, again.stdout, again.stderr, third.stdout, third.stderr);
   } finally {
-    await fake.close();
     await Deno.remove(sb.dir, { recursive: true });
   }
 });
 
 Deno.test("login claude: a wrong state or a rejected code is a one-line error", async () => {
-  const fake = startFakeOAuth();
+  await using fake = startFakeOAuth();
   fake.badCodes.add("bad-code");
   const sb = await sandbox();
   const env = { CCGATE_OAUTH_TOKEN_URL: fake.tokenUrl };
@@ -182,7 +181,6 @@ Deno.test("login claude: a wrong state or a rejected code is a one-line error", 
     assert.match(help.stdout, /ccgate login claude \[--name NAME\]/);
     assert.equal((await kvRecords(sb.kvPath, [])).size, 0);
   } finally {
-    await fake.close();
     await Deno.remove(sb.dir, { recursive: true });
   }
 });
@@ -268,8 +266,8 @@ Deno.test("accounts import: Claude Code's .credentials.json and an accounts.json
   }
 });
 Deno.test("import into a running gateway's KV, then accounts refresh through it", async () => {
-  const fake = startFakeOAuth();
-  const gw = await startTestGateway({
+  await using fake = startFakeOAuth();
+  await using gw = await startTestGateway({
     oauth: { tokenUrl: fake.tokenUrl },
     auth: { adminKey: "admin-secret-123" },
   });
@@ -297,8 +295,6 @@ Deno.test("import into a running gateway's KV, then accounts refresh through it"
     assert.match(denied.stderr, /HTTP 401/);
     assertNoTokens(fake, imported.stdout, imported.stderr, ok.stdout, ok.stderr, gw.logs.join(""));
   } finally {
-    await gw.close();
-    await fake.close();
     await Deno.remove(sb.dir, { recursive: true });
   }
 });

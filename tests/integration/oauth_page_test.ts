@@ -34,12 +34,13 @@ const postJson = (url: string, body: unknown, headers: Record<string, string> = 
   });
 
 Deno.test("/accounts/add page: start, complete, state checks", async () => {
-  const fake = startFakeOAuth();
+  await using fake = startFakeOAuth();
   fake.badCodes.add("bad-code");
   const dir = await Deno.makeTempDir({ prefix: "ccgate-page-" });
   const restore = setEnv({ CCGATE_DATA_DIR: dir, CCGATE_OAUTH_TOKEN_URL: fake.tokenUrl });
-  const gw = await startTestGateway({});
   try {
+    // Declared in the try: the gateway closes before the env is restored and dir removed.
+    await using gw = await startTestGateway({});
     const store = gw.gateway.oauthStore!;
     assert.ok(store, "the gateway opened its OAuth store");
 
@@ -112,9 +113,7 @@ Deno.test("/accounts/add page: start, complete, state checks", async () => {
     assert.ok(!JSON.stringify(err).includes("bad-code"));
     assertNoTokens(fake, html, JSON.stringify(body), gw.logs.join(""));
   } finally {
-    await gw.close();
     restore();
-    await fake.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -122,8 +121,9 @@ Deno.test("/accounts/add page: start, complete, state checks", async () => {
 Deno.test("/accounts/*: admin key required (header, Bearer or Basic password)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ccgate-page-" });
   const restore = setEnv({ CCGATE_DATA_DIR: dir });
-  const gw = await startTestGateway({ auth: { adminKey: "admin-secret-123" } });
   try {
+    // Declared in the try: the gateway closes before the env is restored and dir removed.
+    await using gw = await startTestGateway({ auth: { adminKey: "admin-secret-123" } });
     const statuses = async (headers: Record<string, string>) => {
       const page = await fetch(`${gw.url}/accounts/add`, { headers });
       const start = await postJson(`${gw.url}/accounts/oauth/start`, {}, headers);
@@ -145,7 +145,6 @@ Deno.test("/accounts/*: admin key required (header, Bearer or Basic password)", 
     const basic = `Basic ${btoa("admin:admin-secret-123")}`;
     assert.deepEqual(await statuses({ authorization: basic }), [200, 200, 400]);
   } finally {
-    await gw.close();
     restore();
     await Deno.remove(dir, { recursive: true });
   }

@@ -34,7 +34,7 @@ function openaiProvider(
 }
 
 Deno.test("Anthropic SDK on an OpenAI-compatible upstream: text, stream, tools round trip, images", async () => {
-  const fake = await FakeOpenAI.start((req) => {
+  await using fake = await FakeOpenAI.start((req) => {
     const last = req.body.messages.at(-1);
     if (last.role === "tool") return { kind: "reply", text: `tool said: ${last.content}` };
     if (JSON.stringify(req.body.messages).includes("run it")) {
@@ -50,177 +50,167 @@ Deno.test("Anthropic SDK on an OpenAI-compatible upstream: text, stream, tools r
       usage: { prompt_tokens: 120, completion_tokens: 7, cached: 20 },
     };
   });
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [openaiProvider("openai", fake.url + "/v1", ["sk-oa-1"])],
     aliases: { middle: "gpt-test" },
   });
   const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
-  try {
-    const msg = await client.messages.create({
-      model: "claude-sonnet-5-5",
-      max_tokens: 200,
-      system: "be brief",
-      messages: [{ role: "user", content: "hi" }],
-    });
-    assert.equal((msg.content[0] as { text: string }).text, "Hello from OpenAI.");
-    assert.equal(msg.usage.input_tokens, 100, "prompt_tokens minus cached");
-    assert.equal(msg.usage.cache_read_input_tokens, 20);
-    const sent = fake.requests[0];
-    assert.equal(sent.path, "/v1/chat/completions");
-    assert.equal(sent.headers.get("authorization"), "Bearer sk-oa-1");
-    assert.equal(sent.body.model, "gpt-test", "sonnet → MIDDLE_MODEL");
-    assert.deepEqual(sent.body.messages[0], { role: "system", content: "be brief" });
+  const msg = await client.messages.create({
+    model: "claude-sonnet-5-5",
+    max_tokens: 200,
+    system: "be brief",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal((msg.content[0] as { text: string }).text, "Hello from OpenAI.");
+  assert.equal(msg.usage.input_tokens, 100, "prompt_tokens minus cached");
+  assert.equal(msg.usage.cache_read_input_tokens, 20);
+  const sent = fake.requests[0];
+  assert.equal(sent.path, "/v1/chat/completions");
+  assert.equal(sent.headers.get("authorization"), "Bearer sk-oa-1");
+  assert.equal(sent.body.model, "gpt-test", "sonnet → MIDDLE_MODEL");
+  assert.deepEqual(sent.body.messages[0], { role: "system", content: "be brief" });
 
-    const stream = client.messages.stream({
-      model: "claude-sonnet-5-5",
-      max_tokens: 200,
-      messages: [{ role: "user", content: "hi" }],
-    });
-    let text = "";
-    stream.on("text", (t) => (text += t));
-    const final = await stream.finalMessage();
-    assert.equal(text, "Hello from OpenAI.");
-    assert.equal(final.stop_reason, "end_turn");
-    assert.equal(fake.requests[1].body.stream_options?.include_usage, true);
+  const stream = client.messages.stream({
+    model: "claude-sonnet-5-5",
+    max_tokens: 200,
+    messages: [{ role: "user", content: "hi" }],
+  });
+  let text = "";
+  stream.on("text", (t) => (text += t));
+  const final = await stream.finalMessage();
+  assert.equal(text, "Hello from OpenAI.");
+  assert.equal(final.stop_reason, "end_turn");
+  assert.equal(fake.requests[1].body.stream_options?.include_usage, true);
 
-    const tools = [{
-      name: "Bash",
-      description: "run",
-      input_schema: { type: "object" as const, properties: { command: { type: "string" } } },
-    }];
-    const first = await client.messages.stream({
-      model: "claude-sonnet-5-5",
-      max_tokens: 200,
-      tools,
-      messages: [{ role: "user", content: "run it" }],
-    }).finalMessage();
-    assert.equal(first.stop_reason, "tool_use");
-    const toolUse = first.content.find((b) => b.type === "tool_use") as {
-      id: string;
-      input: unknown;
-      name: string;
-    };
-    assert.deepEqual(toolUse.input, { command: "echo hi" });
-    assert.equal(toolUse.name, "Bash");
-    assert.equal(fake.requests[2].body.tools[0].function.name, "Bash");
+  const tools = [{
+    name: "Bash",
+    description: "run",
+    input_schema: { type: "object" as const, properties: { command: { type: "string" } } },
+  }];
+  const first = await client.messages.stream({
+    model: "claude-sonnet-5-5",
+    max_tokens: 200,
+    tools,
+    messages: [{ role: "user", content: "run it" }],
+  }).finalMessage();
+  assert.equal(first.stop_reason, "tool_use");
+  const toolUse = first.content.find((b) => b.type === "tool_use") as {
+    id: string;
+    input: unknown;
+    name: string;
+  };
+  assert.deepEqual(toolUse.input, { command: "echo hi" });
+  assert.equal(toolUse.name, "Bash");
+  assert.equal(fake.requests[2].body.tools[0].function.name, "Bash");
 
-    const second = await client.messages.create({
-      model: "claude-sonnet-5-5",
-      max_tokens: 200,
-      tools,
-      messages: [
-        { role: "user", content: "run it" },
-        { role: "assistant", content: first.content as never },
-        {
-          role: "user",
-          content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "hi" }],
-        },
-      ],
-    });
-    assert.equal((second.content[0] as { text: string }).text, "tool said: hi");
-    const roundTrip = fake.requests[3].body.messages;
-    assert.equal(
-      roundTrip.at(-2).tool_calls[0].id,
-      roundTrip.at(-1).tool_call_id,
-      "tool ids still match",
-    );
-
-    await client.messages.create({
-      model: "claude-sonnet-5-5",
-      max_tokens: 50,
-      messages: [{
+  const second = await client.messages.create({
+    model: "claude-sonnet-5-5",
+    max_tokens: 200,
+    tools,
+    messages: [
+      { role: "user", content: "run it" },
+      { role: "assistant", content: first.content as never },
+      {
         role: "user",
-        content: [
-          { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
-          { type: "text", text: "what?" },
-        ],
-      }],
-    });
-    const parts = fake.requests[4].body.messages.at(-1).content;
-    assert.equal(parts[0].type, "image_url");
-    assert.equal(parts[0].image_url.url, `data:image/png;base64,${PNG}`);
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+        content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "hi" }],
+      },
+    ],
+  });
+  assert.equal((second.content[0] as { text: string }).text, "tool said: hi");
+  const roundTrip = fake.requests[3].body.messages;
+  assert.equal(
+    roundTrip.at(-2).tool_calls[0].id,
+    roundTrip.at(-1).tool_call_id,
+    "tool ids still match",
+  );
+
+  await client.messages.create({
+    model: "claude-sonnet-5-5",
+    max_tokens: 50,
+    messages: [{
+      role: "user",
+      content: [
+        { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
+        { type: "text", text: "what?" },
+      ],
+    }],
+  });
+  const parts = fake.requests[4].body.messages.at(-1).content;
+  assert.equal(parts[0].type, "image_url");
+  assert.equal(parts[0].image_url.url, `data:image/png;base64,${PNG}`);
 });
 
 Deno.test("OpenAI SDK on an Anthropic upstream: plain, streaming with usage, tools, images", async () => {
-  const fake = await FakeUpstream.start(() => ({
+  await using fake = await FakeUpstream.start(() => ({
     kind: "text",
     text: "Anthropic says hi",
     inputTokens: 30,
     outputTokens: 5,
   }));
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
   });
   const client = new OpenAI({ apiKey: "x", baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  try {
-    const res = await client.chat.completions.create({
-      model: "claude-sonnet-5-5",
-      messages: [{ role: "system", content: "sys" }, { role: "user", content: "hi" }],
-      max_tokens: 100,
-    });
-    assert.equal(res.choices[0].message.content, "Anthropic says hi");
-    assert.equal(res.choices[0].finish_reason, "stop");
-    assert.equal(res.usage?.completion_tokens, 5);
-    const upstream = fake.requests[0].json();
-    assert.equal(upstream.max_tokens, 100);
-    assert.deepEqual(upstream.system, [{ type: "text", text: "sys" }]);
-    assert.equal(fake.requests[0].key, "key-a");
+  const res = await client.chat.completions.create({
+    model: "claude-sonnet-5-5",
+    messages: [{ role: "system", content: "sys" }, { role: "user", content: "hi" }],
+    max_tokens: 100,
+  });
+  assert.equal(res.choices[0].message.content, "Anthropic says hi");
+  assert.equal(res.choices[0].finish_reason, "stop");
+  assert.equal(res.usage?.completion_tokens, 5);
+  const upstream = fake.requests[0].json();
+  assert.equal(upstream.max_tokens, 100);
+  assert.deepEqual(upstream.system, [{ type: "text", text: "sys" }]);
+  assert.equal(fake.requests[0].key, "key-a");
 
-    const stream = await client.chat.completions.create({
-      model: "claude-sonnet-5-5",
-      messages: [{ role: "user", content: "hi" }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    let text = "";
-    let usage;
-    for await (const c of stream) {
-      text += c.choices[0]?.delta?.content ?? "";
-      if (c.usage) usage = c.usage;
-    }
-    assert.equal(text, "Anthropic says hi");
-    assert.equal(usage?.prompt_tokens, 35, "input 30 + cache read 5");
-
-    await client.chat.completions.create({
-      model: "claude-sonnet-5-5",
-      messages: [{
-        role: "user",
-        content: [{ type: "text", text: "see" }, {
-          type: "image_url",
-          image_url: { url: `data:image/png;base64,${PNG}` },
-        }],
-      }],
-      tools: [{
-        type: "function",
-        function: { name: "Bash", parameters: { type: "object", properties: {} } },
-      }],
-      tool_choice: "required",
-    });
-    const sent = fake.requests[2].json();
-    assert.equal(sent.messages[0].content[1].type, "image");
-    assert.equal(sent.messages[0].content[1].source.media_type, "image/png");
-    assert.equal(sent.tools[0].name, "Bash");
-    assert.deepEqual(sent.tool_choice, { type: "any" });
-
-    const models = await client.models.list();
-    assert.ok(Array.isArray(models.data));
-  } finally {
-    await gw.close();
-    await fake.close();
+  const stream = await client.chat.completions.create({
+    model: "claude-sonnet-5-5",
+    messages: [{ role: "user", content: "hi" }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = "";
+  let usage;
+  for await (const c of stream) {
+    text += c.choices[0]?.delta?.content ?? "";
+    if (c.usage) usage = c.usage;
   }
+  assert.equal(text, "Anthropic says hi");
+  assert.equal(usage?.prompt_tokens, 35, "input 30 + cache read 5");
+
+  await client.chat.completions.create({
+    model: "claude-sonnet-5-5",
+    messages: [{
+      role: "user",
+      content: [{ type: "text", text: "see" }, {
+        type: "image_url",
+        image_url: { url: `data:image/png;base64,${PNG}` },
+      }],
+    }],
+    tools: [{
+      type: "function",
+      function: { name: "Bash", parameters: { type: "object", properties: {} } },
+    }],
+    tool_choice: "required",
+  });
+  const sent = fake.requests[2].json();
+  assert.equal(sent.messages[0].content[1].type, "image");
+  assert.equal(sent.messages[0].content[1].source.media_type, "image/png");
+  assert.equal(sent.tools[0].name, "Bash");
+  assert.deepEqual(sent.tool_choice, { type: "any" });
+
+  const models = await client.models.list();
+  assert.ok(Array.isArray(models.data));
 });
 
 Deno.test("OpenAI SDK on an OpenAI upstream goes through directly, with errors in OpenAI shape", async () => {
-  const fake = await FakeOpenAI.start((req) =>
+  await using fake = await FakeOpenAI.start((req) =>
     req.headers.get("authorization") === "Bearer sk-1"
       ? { kind: "error", status: 429, headers: { "x-ratelimit-reset-requests": "20s" } }
       : { kind: "reply", text: "direct" }
   );
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     auth: { clientKeys: ["client-key-1"] },
     providers: [
       openaiProvider("openai", fake.url + "/v1", ["sk-1", "sk-2"], {
@@ -229,55 +219,50 @@ Deno.test("OpenAI SDK on an OpenAI upstream goes through directly, with errors i
     ],
   });
   const client = new OpenAI({ apiKey: "client-key-1", baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  try {
-    const res = await client.chat.completions.create({
+  const res = await client.chat.completions.create({
+    model: "my-model",
+    messages: [{ role: "user", content: "hi" }],
+    temperature: 1.5,
+  });
+  assert.equal(res.choices[0].message.content, "direct");
+  assert.equal(fake.requests.length, 2, "429 on the first key, served by the second");
+  assert.equal(fake.requests[1].body.model, "gpt-upstream");
+  assert.equal(fake.requests[1].body.temperature, 1.5, "OpenAI body passes through untranslated");
+  const status = await (await fetch(`${gw.url}/status/accounts/openai-1`, {
+    headers: { "x-api-key": "client-key-1" },
+  })).json();
+  assert.equal(status.status, "rate_limited");
+  assert.ok(
+    status.cooldowns[0].seconds_left > 15 && status.cooldowns[0].seconds_left <= 20,
+    "x-ratelimit-reset-requests honoured",
+  );
+
+  const bad = new OpenAI({ apiKey: "wrong", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  await assert.rejects(
+    bad.chat.completions.create({
       model: "my-model",
       messages: [{ role: "user", content: "hi" }],
-      temperature: 1.5,
-    });
-    assert.equal(res.choices[0].message.content, "direct");
-    assert.equal(fake.requests.length, 2, "429 on the first key, served by the second");
-    assert.equal(fake.requests[1].body.model, "gpt-upstream");
-    assert.equal(fake.requests[1].body.temperature, 1.5, "OpenAI body passes through untranslated");
-    const status = await (await fetch(`${gw.url}/status/accounts/openai-1`, {
-      headers: { "x-api-key": "client-key-1" },
-    })).json();
-    assert.equal(status.status, "rate_limited");
-    assert.ok(
-      status.cooldowns[0].seconds_left > 15 && status.cooldowns[0].seconds_left <= 20,
-      "x-ratelimit-reset-requests honoured",
-    );
-
-    const bad = new OpenAI({ apiKey: "wrong", baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    await assert.rejects(
-      bad.chat.completions.create({
-        model: "my-model",
-        messages: [{ role: "user", content: "hi" }],
-      }),
-      OpenAI.AuthenticationError,
-    );
-    const raw = await post(`${gw.url}/v1/chat/completions`, "{oops", {
-      authorization: "Bearer client-key-1",
-    });
-    assert.equal(raw.status, 400);
-    const err = await raw.json();
-    assert.equal(err.error.type, "invalid_request_error");
-    assert.ok(typeof err.error.message === "string");
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+    }),
+    OpenAI.AuthenticationError,
+  );
+  const raw = await post(`${gw.url}/v1/chat/completions`, "{oops", {
+    authorization: "Bearer client-key-1",
+  });
+  assert.equal(raw.status, 400);
+  const err = await raw.json();
+  assert.equal(err.error.type, "invalid_request_error");
+  assert.ok(typeof err.error.message === "string");
 });
 
 Deno.test("DeepSeek reasoning_content becomes thinking and is sent back on the tool turn", async () => {
-  const fake = await FakeOpenAI.start((req) =>
+  await using fake = await FakeOpenAI.start((req) =>
     req.body.messages.at(-1).role === "tool" ? { kind: "reply", text: "done" } : {
       kind: "reply",
       reasoning: "I should run it.",
       toolCalls: [{ id: "call_x", name: "Bash", arguments: "{}" }],
     }
   );
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [{
       name: "deepseek",
       type: "openai-compatible",
@@ -287,52 +272,47 @@ Deno.test("DeepSeek reasoning_content becomes thinking and is sent back on the t
     }],
   });
   const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
-  try {
-    const tools = [{ name: "Bash", input_schema: { type: "object" as const } }];
-    const first = await client.messages.stream({
-      model: "claude-opus-5-5",
-      max_tokens: 2000,
-      thinking: { type: "enabled", budget_tokens: 1024 },
-      tools,
-      messages: [{ role: "user", content: "go" }],
-    }).finalMessage();
-    assert.equal(first.content[0].type, "thinking");
-    assert.equal((first.content[0] as { thinking: string }).thinking, "I should run it.");
-    const tu = first.content.find((b) => b.type === "tool_use") as { id: string; input: unknown };
-    assert.deepEqual(tu.input, {}, "empty arguments become {}");
-    assert.equal(fake.requests[0].body.thinking?.type, "enabled");
-    await client.messages.create({
-      model: "claude-opus-5-5",
-      max_tokens: 2000,
-      tools,
-      messages: [
-        { role: "user", content: "go" },
-        { role: "assistant", content: first.content as never },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: tu.id, content: "ok" }] },
-      ],
-    });
-    const assistant = fake.requests[1].body.messages.find((m: { role: string }) =>
-      m.role === "assistant"
-    );
-    assert.equal(
-      assistant.reasoning_content,
-      "I should run it.",
-      "reasoning_content replayed on the tool turn",
-    );
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+  const tools = [{ name: "Bash", input_schema: { type: "object" as const } }];
+  const first = await client.messages.stream({
+    model: "claude-opus-5-5",
+    max_tokens: 2000,
+    thinking: { type: "enabled", budget_tokens: 1024 },
+    tools,
+    messages: [{ role: "user", content: "go" }],
+  }).finalMessage();
+  assert.equal(first.content[0].type, "thinking");
+  assert.equal((first.content[0] as { thinking: string }).thinking, "I should run it.");
+  const tu = first.content.find((b) => b.type === "tool_use") as { id: string; input: unknown };
+  assert.deepEqual(tu.input, {}, "empty arguments become {}");
+  assert.equal(fake.requests[0].body.thinking?.type, "enabled");
+  await client.messages.create({
+    model: "claude-opus-5-5",
+    max_tokens: 2000,
+    tools,
+    messages: [
+      { role: "user", content: "go" },
+      { role: "assistant", content: first.content as never },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: tu.id, content: "ok" }] },
+    ],
+  });
+  const assistant = fake.requests[1].body.messages.find((m: { role: string }) =>
+    m.role === "assistant"
+  );
+  assert.equal(
+    assistant.reasoning_content,
+    "I should run it.",
+    "reasoning_content replayed on the tool turn",
+  );
 });
 
 Deno.test("OpenRouter reasoning, Azure URL and header shape, Ollama without auth", async () => {
-  const fake = await FakeOpenAI.start(() => ({
+  await using fake = await FakeOpenAI.start(() => ({
     kind: "reply",
     text: "ok",
     reasoning: "hmm",
     reasoningField: "reasoning",
   }));
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [
       {
         name: "openrouter",
@@ -362,36 +342,31 @@ Deno.test("OpenRouter reasoning, Azure URL and header shape, Ollama without auth
       ol: { chain: ["ollama"] },
     },
   });
-  try {
-    const or = await (await post(
-      `${gw.url}/p/or/v1/messages`,
-      messageBody({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 4096 }),
-    )).json();
-    assert.equal(or.content[0].type, "thinking");
-    assert.equal(or.content[0].thinking, "hmm");
-    assert.equal(fake.requests[0].path, "/api/v1/chat/completions");
-    assert.ok(fake.requests[0].body.reasoning, "OpenRouter reasoning object requested");
+  const or = await (await post(
+    `${gw.url}/p/or/v1/messages`,
+    messageBody({ thinking: { type: "enabled", budget_tokens: 2048 }, max_tokens: 4096 }),
+  )).json();
+  assert.equal(or.content[0].type, "thinking");
+  assert.equal(or.content[0].thinking, "hmm");
+  assert.equal(fake.requests[0].path, "/api/v1/chat/completions");
+  assert.ok(fake.requests[0].body.reasoning, "OpenRouter reasoning object requested");
 
-    await (await post(`${gw.url}/p/az/v1/messages`, messageBody({ model: "gpt-5" }))).body
-      ?.cancel();
-    const az = fake.requests[1];
-    assert.equal(az.path, "/openai/deployments/gpt5/chat/completions");
-    assert.match(az.search, /^\?api-version=/);
-    assert.equal(az.headers.get("api-key"), "az-key");
-    assert.equal(az.headers.get("authorization"), null);
-    assert.ok(
-      "max_completion_tokens" in az.body && !("max_tokens" in az.body),
-      "gpt-5 gets max_completion_tokens",
-    );
+  await (await post(`${gw.url}/p/az/v1/messages`, messageBody({ model: "gpt-5" }))).body
+    ?.cancel();
+  const az = fake.requests[1];
+  assert.equal(az.path, "/openai/deployments/gpt5/chat/completions");
+  assert.match(az.search, /^\?api-version=/);
+  assert.equal(az.headers.get("api-key"), "az-key");
+  assert.equal(az.headers.get("authorization"), null);
+  assert.ok(
+    "max_completion_tokens" in az.body && !("max_tokens" in az.body),
+    "gpt-5 gets max_completion_tokens",
+  );
 
-    await (await post(`${gw.url}/p/ol/v1/messages`, messageBody())).body?.cancel();
-    const ol = fake.requests[2];
-    assert.equal(ol.path, "/v1/chat/completions");
-    assert.equal(ol.headers.get("authorization"), null);
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+  await (await post(`${gw.url}/p/ol/v1/messages`, messageBody())).body?.cancel();
+  const ol = fake.requests[2];
+  assert.equal(ol.path, "/v1/chat/completions");
+  assert.equal(ol.headers.get("authorization"), null);
 });
 
 Deno.test("upstream garbage becomes a clean error event or error response, never a crash or hang", async () => {
@@ -404,55 +379,47 @@ Deno.test("upstream garbage becomes a clean error event or error response, never
     [['data: {"error":{"message":"boom","type":"server_error"}}\n\n'], /error/],
   ];
   let i = 0;
-  const fake = await FakeOpenAI.start(() => ({
+  await using fake = await FakeOpenAI.start(() => ({
     kind: "garbage",
     lines: cases[i++ % cases.length][0],
   }));
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     timeouts: { readMs: 1000 },
     providers: [openaiProvider("openai", fake.url, ["k"])],
   });
-  try {
-    for (const [, pattern] of cases) {
-      const res = await post(`${gw.url}/v1/messages`, messageBody({ stream: true }));
-      const text = await res.text();
-      if (res.status === 200) {
-        const events = parseSse(text);
-        assert.equal(events.at(-1)?.event, "error", text);
-      } else {
-        assert.match(text, pattern);
-        assert.equal(JSON.parse(text).type, "error");
-      }
+  for (const [, pattern] of cases) {
+    const res = await post(`${gw.url}/v1/messages`, messageBody({ stream: true }));
+    const text = await res.text();
+    if (res.status === 200) {
+      const events = parseSse(text);
+      assert.equal(events.at(-1)?.event, "error", text);
+    } else {
+      assert.match(text, pattern);
+      assert.equal(JSON.parse(text).type, "error");
     }
-    const health = await fetch(`${gw.url}/health`);
-    assert.equal(health.status, 200, "still serving");
-    await health.body?.cancel();
-  } finally {
-    await gw.close();
-    await fake.close();
   }
+  const health = await fetch(`${gw.url}/health`);
+  assert.equal(health.status, 200, "still serving");
+  await health.body?.cancel();
 });
 
 Deno.test("count_tokens on an OpenAI-compatible upstream is answered locally", async () => {
-  const fake = await FakeOpenAI.start();
-  const gw = await startTestGateway({ providers: [openaiProvider("openai", fake.url, ["k"])] });
-  try {
-    const res = await post(`${gw.url}/v1/messages/count_tokens`, {
-      model: "claude-sonnet-5-5",
-      messages: [{ role: "user", content: "hello ".repeat(400) }],
-    });
-    assert.equal(res.status, 200);
-    const { input_tokens } = await res.json();
-    assert.ok(input_tokens > 300 && input_tokens < 700, `estimate ${input_tokens}`);
-    assert.equal(fake.requests.length, 0, "no upstream call");
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+  await using fake = await FakeOpenAI.start();
+  await using gw = await startTestGateway({
+    providers: [openaiProvider("openai", fake.url, ["k"])],
+  });
+  const res = await post(`${gw.url}/v1/messages/count_tokens`, {
+    model: "claude-sonnet-5-5",
+    messages: [{ role: "user", content: "hello ".repeat(400) }],
+  });
+  assert.equal(res.status, 200);
+  const { input_tokens } = await res.json();
+  assert.ok(input_tokens > 300 && input_tokens < 700, `estimate ${input_tokens}`);
+  assert.equal(fake.requests.length, 0, "no upstream call");
 });
 
 Deno.test("thinking blocks another upstream family signed are dropped; native ones pass byte for byte", async () => {
-  const zai = await FakeUpstream.start(() => ({
+  await using zai = await FakeUpstream.start(() => ({
     kind: "raw",
     response: () =>
       new Response(
@@ -468,8 +435,8 @@ Deno.test("thinking blocks another upstream family signed are dropped; native on
         { headers: { "content-type": "text/event-stream" } },
       ),
   }));
-  const anthropic = await FakeUpstream.start();
-  const gw = await startTestGateway({
+  await using anthropic = await FakeUpstream.start();
+  await using gw = await startTestGateway({
     providers: [
       anthropicProvider("anthropic", anthropic.url, ["key-a"]),
       {
@@ -482,82 +449,71 @@ Deno.test("thinking blocks another upstream family signed are dropped; native on
     ],
     profiles: { zai: { chain: ["zai"] } },
   });
-  try {
-    const first = await post(`${gw.url}/p/zai/v1/messages`, messageBody({ stream: true }));
-    await first.text();
-    const history = {
-      ...messageBody(),
-      messages: [
-        { role: "user", content: "q1" },
-        {
-          role: "assistant",
-          content: [
-            { type: "thinking", thinking: "zai thoughts", signature: "ZAI-SIGNATURE-123" },
-            { type: "text", text: "a1" },
-          ],
-        },
-        { role: "user", content: "q2" },
-        {
-          role: "assistant",
-          content: [{ type: "thinking", thinking: "native", signature: "NATIVE-SIG" }, {
-            type: "text",
-            text: "a2",
-          }],
-        },
-        { role: "user", content: "q3" },
-      ],
-    };
-    await (await post(`${gw.url}/v1/messages`, history)).body?.cancel();
-    const sent = anthropic.requests[0].json();
-    assert.deepEqual(
-      sent.messages[1].content,
-      [{ type: "text", text: "a1" }],
-      "Z.AI-signed thinking dropped for Anthropic",
-    );
-    assert.deepEqual(
-      sent.messages[3].content,
-      history.messages[3].content,
-      "unknown (native) signature kept",
-    );
+  const first = await post(`${gw.url}/p/zai/v1/messages`, messageBody({ stream: true }));
+  await first.text();
+  const history = {
+    ...messageBody(),
+    messages: [
+      { role: "user", content: "q1" },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "zai thoughts", signature: "ZAI-SIGNATURE-123" },
+          { type: "text", text: "a1" },
+        ],
+      },
+      { role: "user", content: "q2" },
+      {
+        role: "assistant",
+        content: [{ type: "thinking", thinking: "native", signature: "NATIVE-SIG" }, {
+          type: "text",
+          text: "a2",
+        }],
+      },
+      { role: "user", content: "q3" },
+    ],
+  };
+  await (await post(`${gw.url}/v1/messages`, history)).body?.cancel();
+  const sent = anthropic.requests[0].json();
+  assert.deepEqual(
+    sent.messages[1].content,
+    [{ type: "text", text: "a1" }],
+    "Z.AI-signed thinking dropped for Anthropic",
+  );
+  assert.deepEqual(
+    sent.messages[3].content,
+    history.messages[3].content,
+    "unknown (native) signature kept",
+  );
 
-    const native = { ...messageBody(), messages: history.messages.slice(2) };
-    await (await post(`${gw.url}/v1/messages`, native)).body?.cancel();
-    assert.equal(
-      anthropic.requests[1].body,
-      JSON.stringify(native),
-      "no foreign blocks: bytes untouched",
-    );
-  } finally {
-    await gw.close();
-    await zai.close();
-    await anthropic.close();
-  }
+  const native = { ...messageBody(), messages: history.messages.slice(2) };
+  await (await post(`${gw.url}/v1/messages`, native)).body?.cancel();
+  assert.equal(
+    anthropic.requests[1].body,
+    JSON.stringify(native),
+    "no foreign blocks: bytes untouched",
+  );
 });
 
 Deno.test("OPENAI_API_KEY pool from the environment with BIG/SMALL mapping", async () => {
   const { envOverlay } = await import("../../src/config/env.ts");
-  const fake = await FakeOpenAI.start();
+  await using fake = await FakeOpenAI.start();
   const { overlay } = envOverlay({
     OPENAI_API_KEY: "k1,k2,k3",
     OPENAI_BASE_URL: `${fake.url}/v1`,
     BIG_MODEL: "gpt-big",
     SMALL_MODEL: "gpt-small",
   });
-  const gw = await startTestGateway(overlay);
-  try {
-    for (const model of ["claude-opus-5-5", "claude-haiku-5-5", "claude-opus-5-5"]) {
-      await (await post(`${gw.url}/v1/messages`, messageBody({ model }))).body?.cancel();
-    }
-    assert.deepEqual(fake.requests.map((r) => r.body.model), ["gpt-big", "gpt-small", "gpt-big"]);
-    assert.deepEqual(fake.requests.map((r) => r.headers.get("authorization")), [
-      "Bearer k1",
-      "Bearer k2",
-      "Bearer k3",
-    ]);
-  } finally {
-    await gw.close();
-    await fake.close();
+  await using gw = await startTestGateway(overlay);
+  for (const model of ["claude-opus-5-5", "claude-haiku-5-5", "claude-opus-5-5"]) {
+    await (await post(`${gw.url}/v1/messages`, messageBody({ model }))).body?.cancel();
   }
+  assert.deepEqual(fake.requests.map((r) => r.body.model), ["gpt-big", "gpt-small", "gpt-big"]);
+  assert.deepEqual(fake.requests.map((r) => r.headers.get("authorization")), [
+    "Bearer k1",
+    "Bearer k2",
+    "Bearer k3",
+  ]);
 });
 
 Deno.test("tool names over OpenAI's 64 characters are shortened upstream and restored for the client", async () => {
@@ -571,7 +527,7 @@ Deno.test("tool names over OpenAI's 64 characters are shortened upstream and res
     ...body.messages.flatMap((m: any) => (m.tool_calls ?? []).map((c: any) => c.function.name)),
   ];
   // Like OpenAI: one invalid function name fails the whole request.
-  const fake = await FakeOpenAI.start((req) => {
+  await using fake = await FakeOpenAI.start((req) => {
     const bad = namesOf(req.body).find((n) => !/^[a-zA-Z0-9_-]{1,64}$/.test(n));
     if (bad) {
       return {
@@ -586,7 +542,7 @@ Deno.test("tool names over OpenAI's 64 characters are shortened upstream and res
       toolCalls: [{ id: "call_7", name: req.body.tools[0].function.name, arguments: '{"q":"x"}' }],
     };
   });
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [openaiProvider("openai", fake.url + "/v1", ["sk-oa-1"])],
   });
   const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
@@ -610,42 +566,37 @@ Deno.test("tool names over OpenAI's 64 characters are shortened upstream and res
       },
     ],
   };
-  try {
-    const msg = await client.messages.create(request);
-    const use = msg.content.find((b) => b.type === "tool_use") as { name: string; input: unknown };
-    assert.equal(use.name, longName, "the client sees its own tool name");
-    assert.deepEqual(use.input, { q: "x" });
+  const msg = await client.messages.create(request);
+  const use = msg.content.find((b) => b.type === "tool_use") as { name: string; input: unknown };
+  assert.equal(use.name, longName, "the client sees its own tool name");
+  assert.deepEqual(use.input, { q: "x" });
 
-    const stream = client.messages.stream(request);
-    const final = await stream.finalMessage();
-    const streamed = final.content.find((b) => b.type === "tool_use") as { name: string };
-    assert.equal(streamed.name, longName);
+  const stream = client.messages.stream(request);
+  const final = await stream.finalMessage();
+  const streamed = final.content.find((b) => b.type === "tool_use") as { name: string };
+  assert.equal(streamed.name, longName);
 
-    const sent = fake.requests.map((r) => namesOf(r.body));
-    const short = sent[0][0];
-    assert.ok(short.length <= 64 && short !== longName, short);
-    assert.deepEqual(
-      sent[0],
-      [short, "Bash", short, short],
-      "tools, tool_choice and history agree",
-    );
-    assert.deepEqual(sent[1], sent[0], "the same short name on every request");
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+  const sent = fake.requests.map((r) => namesOf(r.body));
+  const short = sent[0][0];
+  assert.ok(short.length <= 64 && short !== longName, short);
+  assert.deepEqual(
+    sent[0],
+    [short, "Bash", short, short],
+    "tools, tool_choice and history agree",
+  );
+  assert.deepEqual(sent[1], sent[0], "the same short name on every request");
 });
 
 Deno.test("Claude Code's mid-conversation system message: folded for generic servers, kept for OpenAI", async () => {
   // Like a Qwen chat template on vLLM: a system message after the first one is an error.
-  const fake = await FakeOpenAI.start((req) => {
+  await using fake = await FakeOpenAI.start((req) => {
     const late = req.body.messages.findIndex((m: any, i: number) => i > 0 && m.role === "system");
     if (late > 0 && req.headers.get("authorization") === "Bearer sk-strict") {
       return { kind: "error", status: 400, message: "System message must be at the beginning." };
     }
     return { kind: "reply", text: "ok" };
   });
-  const gw = await startTestGateway({
+  await using gw = await startTestGateway({
     providers: [
       openaiProvider("vllm", fake.url + "/v1", ["sk-strict"]),
       openaiProvider("openai", fake.url + "/v1", ["sk-open"], { preset: "openai" }),
@@ -662,32 +613,27 @@ Deno.test("Claude Code's mid-conversation system message: folded for generic ser
       { role: "user", content: "go on" },
     ],
   });
-  try {
-    const folded = await post(`${gw.url}/v1/messages`, body("qwen3-coder"));
-    assert.equal(folded.status, 200, await folded.clone().text());
-    const sentFolded = fake.requests.at(-1)!.body.messages;
-    assert.deepEqual(sentFolded.map((m: any) => m.role), ["system", "user", "assistant", "user"]);
-    assert.match(
-      JSON.stringify(sentFolded[1].content),
-      /hello.*<system-reminder>\\nEnvironment: linux; deferred tools: WebFetch\\n<\/system-reminder>/,
-    );
+  const folded = await post(`${gw.url}/v1/messages`, body("qwen3-coder"));
+  assert.equal(folded.status, 200, await folded.clone().text());
+  const sentFolded = fake.requests.at(-1)!.body.messages;
+  assert.deepEqual(sentFolded.map((m: any) => m.role), ["system", "user", "assistant", "user"]);
+  assert.match(
+    JSON.stringify(sentFolded[1].content),
+    /hello.*<system-reminder>\\nEnvironment: linux; deferred tools: WebFetch\\n<\/system-reminder>/,
+  );
 
-    const kept = await post(`${gw.url}/v1/messages`, body("gpt-5"), {
-      "x-account-name": "openai-1",
-    });
-    assert.equal(kept.status, 200);
-    assert.equal(fake.requests.at(-1)!.headers.get("authorization"), "Bearer sk-open");
-    const sentKept = fake.requests.at(-1)!.body.messages;
-    assert.deepEqual(sentKept.map((m: any) => m.role), [
-      "system",
-      "user",
-      "system",
-      "assistant",
-      "user",
-    ]);
-    assert.equal(sentKept[2].content, "Environment: linux; deferred tools: WebFetch");
-  } finally {
-    await gw.close();
-    await fake.close();
-  }
+  const kept = await post(`${gw.url}/v1/messages`, body("gpt-5"), {
+    "x-account-name": "openai-1",
+  });
+  assert.equal(kept.status, 200);
+  assert.equal(fake.requests.at(-1)!.headers.get("authorization"), "Bearer sk-open");
+  const sentKept = fake.requests.at(-1)!.body.messages;
+  assert.deepEqual(sentKept.map((m: any) => m.role), [
+    "system",
+    "user",
+    "system",
+    "assistant",
+    "user",
+  ]);
+  assert.equal(sentKept[2].content, "Environment: linux; deferred tools: WebFetch");
 });

@@ -18,40 +18,32 @@ function limitKeyOnce(key: string, retryAfter = "60") {
 }
 
 Deno.test("a restart keeps cooldowns, usage and manual state", async () => {
-  const fake = await limitKeyOnce("key-a");
+  await using fake = await limitKeyOnce("key-a");
   const config = {
     providers: [anthropicProvider("anthropic", fake.url, ["key-a", "key-b", "key-c"])],
   };
-  const first = await startTestGateway(config);
-  try {
-    await (await post(`${first.url}/v1/messages`, messageBody())).body?.cancel();
-    await (await fetch(`${first.url}/status/accounts/anthropic-3/disable`, { method: "POST" })).body
-      ?.cancel();
-  } finally {
-    await first.close();
+  await using first = await startTestGateway(config);
+  await (await post(`${first.url}/v1/messages`, messageBody())).body?.cancel();
+  await (await fetch(`${first.url}/status/accounts/anthropic-3/disable`, { method: "POST" })).body
+    ?.cancel();
+  await first.close(); // the second gateway reopens the same KV file
+  await using second = await startTestGateway(config, { kvPath: first.kvPath });
+  const a = await (await fetch(`${second.url}/status/accounts/anthropic-1`)).json();
+  assert.equal(a.status, "rate_limited");
+  assert.ok(a.cooldowns[0].seconds_left > 50 && a.cooldowns[0].seconds_left <= 60);
+  const c = await (await fetch(`${second.url}/status/accounts/anthropic-3`)).json();
+  assert.equal(c.status, "disabled");
+  const b = await (await fetch(`${second.url}/status/accounts/anthropic-2`)).json();
+  assert.equal(b.usage.requests, 1, "usage counters survive the restart");
+  const before = fake.requests.length;
+  for (let i = 0; i < 3; i++) {
+    await (await post(`${second.url}/v1/messages`, messageBody())).body?.cancel();
   }
-  const second = await startTestGateway(config, { kvPath: first.kvPath });
-  try {
-    const a = await (await fetch(`${second.url}/status/accounts/anthropic-1`)).json();
-    assert.equal(a.status, "rate_limited");
-    assert.ok(a.cooldowns[0].seconds_left > 50 && a.cooldowns[0].seconds_left <= 60);
-    const c = await (await fetch(`${second.url}/status/accounts/anthropic-3`)).json();
-    assert.equal(c.status, "disabled");
-    const b = await (await fetch(`${second.url}/status/accounts/anthropic-2`)).json();
-    assert.equal(b.usage.requests, 1, "usage counters survive the restart");
-    const before = fake.requests.length;
-    for (let i = 0; i < 3; i++) {
-      await (await post(`${second.url}/v1/messages`, messageBody())).body?.cancel();
-    }
-    assert.deepEqual(fake.requests.slice(before).map((r) => r.key), ["key-b", "key-b", "key-b"]);
-  } finally {
-    await second.close();
-    await fake.close();
-  }
+  assert.deepEqual(fake.requests.slice(before).map((r) => r.key), ["key-b", "key-b", "key-b"]);
 });
 
 Deno.test("editing the config file applies without a restart and keeps cooldowns", async () => {
-  const fake = await limitKeyOnce("key-a");
+  await using fake = await limitKeyOnce("key-a");
   const dir = await Deno.makeTempDir();
   const file = `${dir}/ccgate.yaml`;
   const yaml = (keys: string[]) =>
@@ -92,7 +84,6 @@ Deno.test("editing the config file applies without a restart and keeps cooldowns
     assert.equal(running.gateway.accounts().length, 3);
   } finally {
     await running.shutdown();
-    await fake.close();
   }
 });
 
@@ -109,7 +100,7 @@ async function waitForHealth(url: string) {
 }
 
 Deno.test("two gateway processes on one KV file honour each other's cooldowns", async () => {
-  const fake = await FakeUpstream.start((req) => {
+  await using fake = await FakeUpstream.start((req) => {
     // key-a is limited on its first request, key-b on its second.
     const n = fake.byKey(req.key!).length; // includes this request
     if ((req.key === "key-a" && n === 1) || (req.key === "key-b" && n === 2)) {
@@ -127,7 +118,7 @@ Deno.test("two gateway processes on one KV file honour each other's cooldowns", 
       ],
     }),
   ];
-  const inProcess = await startTestGateway({ providers });
+  await using inProcess = await startTestGateway({ providers });
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(
     `${dir}/ccgate.json`,
@@ -193,8 +184,6 @@ Deno.test("two gateway processes on one KV file honour each other's cooldowns", 
     const stderr = new TextDecoder().decode(
       (await child.stderr.getReader().read()).value ?? new Uint8Array(),
     );
-    await inProcess.close();
-    await fake.close();
     assert.equal(status.code, 0, `second process exited cleanly: ${stderr.slice(0, 500)}`);
   }
 });
