@@ -65,6 +65,14 @@ export async function startTestGateway(
   };
 }
 
+/**
+ * Waits until the bookkeeping a gateway in this process queued after its responses (usage,
+ * the request's log line) has run: a timer queued now fires after the ones queued before it.
+ */
+export function bookkept(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** POSTs JSON to the gateway. */
 export function post(
   url: string,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { closedPort, FakeUpstream } from "../helpers/fake_upstream.ts";
 import {
   anthropicProvider,
+  bookkept,
   messageBody,
   parseSse,
   post,
@@ -95,6 +96,7 @@ Deno.test("connection refused and timeouts fail over to the next provider", asyn
     await res.text();
     assert.equal(res.headers.get("x-ccgate-provider"), "live");
   }
+  await bookkept();
   const lines = requestLines(gw.logs);
   assert.match(lines[0].failovers.join(" "), /dead\/dead-1:server_error/);
   assert.match(lines[0].failovers.join(" "), /slow\/slow-1:server_error/);
@@ -168,6 +170,7 @@ Deno.test("all accounts cooling down: a reset within maxWait is waited for", asy
   assert.equal(res.status, 200);
   await res.body?.cancel();
   assert.equal(fake.requests.length, 3);
+  await bookkept();
   const line = requestLines(gw.logs)[0];
   assert.ok(line.waited_ms > 0, "the gateway waited for the reset");
 });
