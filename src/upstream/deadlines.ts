@@ -2,7 +2,8 @@
  * Request deadlines on one shared ticker. Deno 2's `setTimeout` builds a Node-compatible
  * `Timeout` per call, which costs several microseconds per request when every request and
  * every stream arms its own; one interval checking a set of deadlines costs next to nothing.
- * Deadlines fire within one tick (100 ms) after they pass — fine for timeouts of seconds.
+ * Deadlines fire within one tick (100 ms) after they pass — fine for timeouts of seconds. The
+ * ticker stops at the first tick that finds nothing armed.
  * @module
  */
 
@@ -37,7 +38,6 @@ export class Deadline {
     if (!this.#active) return;
     this.#active = false;
     active.delete(this);
-    if (active.size === 0) stopTicker();
   }
 
   /** @internal Called by the ticker: fires when due, unless touched since the last round. */
@@ -58,6 +58,9 @@ const active = new Set<Deadline>();
 let ticker: ReturnType<typeof setInterval> | undefined;
 
 function tick(): void {
+  // Stopped here, not when the last deadline is cancelled: one request at a time would
+  // otherwise start and clear an interval per request.
+  if (active.size === 0) return stopTicker();
   const now = performance.now();
   for (const deadline of active) deadline.check(now);
 }
@@ -74,4 +77,9 @@ export function armDeadline(ms: number, onExpire: () => void): Deadline {
   active.add(deadline);
   ticker ??= setInterval(tick, TICK_MS);
   return deadline;
+}
+
+/** @internal For tests: whether the shared ticker is running. */
+export function tickerRunning(): boolean {
+  return ticker !== undefined;
 }
