@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { FakeUpstream } from "../helpers/fake_upstream.ts";
 import { type FakeOAuth, startFakeOAuth } from "../helpers/fake_oauth.ts";
-import { childEnv } from "../helpers/child_env.ts";
+import { startGatewayProcess } from "../helpers/gateway_process.ts";
 import {
   messageBody,
   parseSse,
@@ -15,7 +15,6 @@ import {
   type TestGateway,
 } from "../helpers/gateway.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function addAccount(
@@ -235,43 +234,13 @@ Deno.test("two gateway processes race on one expiring account: exactly one refre
   token.delayMs = 300;
   const providers = [{ name: "claude", type: "claude-oauth", baseUrl: upstream.url }];
   const gw = await startTestGateway({ oauth: { tokenUrl: token.tokenUrl }, providers });
-  const dir = await Deno.makeTempDir();
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  await Deno.writeTextFile(
-    `${dir}/ccgate.json`,
-    JSON.stringify({ providers, state: { syncIntervalMs: 100 } }),
+  const child = await startGatewayProcess(
+    { providers, state: { syncIntervalMs: 100 } },
+    gw.kvPath,
+    { CCGATE_OAUTH_TOKEN_URL: token.tokenUrl, LOG_LEVEL: "debug" },
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "serve",
-      "--port",
-      String(port),
-      "--config",
-      `${dir}/ccgate.json`,
-      "--kv",
-      gw.kvPath,
-    ],
-    env: childEnv(dir, { CCGATE_OAUTH_TOKEN_URL: token.tokenUrl, LOG_LEVEL: "debug" }),
-    clearEnv: true,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const other = `http://127.0.0.1:${port}`;
+  const other = child.url;
   try {
-    for (let i = 0; i < 100; i++) {
-      try {
-        const r = await fetch(`${other}/health`);
-        await r.body?.cancel();
-        if (r.ok) break;
-      } catch { /* starting */ }
-      await sleep(100);
-    }
     await addAccount(gw, "shared", token, -1000);
     // Let the child see the account too.
     for (let i = 0; i < 50; i++) {
@@ -292,11 +261,7 @@ Deno.test("two gateway processes race on one expiring account: exactly one refre
       `Bearer ${fresh}`,
     ]);
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* gone */ }
-    await child.status;
-    const childLog = await stderr;
+    const { stderr: childLog } = await child.stop();
     await gw.close();
     await upstream.close();
     await token.close();

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { childEnv } from "../helpers/child_env.ts";
+import { startGatewayProcess } from "../helpers/gateway_process.ts";
 import { FakeUpstream } from "../helpers/fake_upstream.ts";
 import { anthropicProvider, messageBody, post, startTestGateway } from "../helpers/gateway.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function limitKeyOnce(key: string, retryAfter = "60") {
@@ -87,18 +86,6 @@ Deno.test("editing the config file applies without a restart and keeps cooldowns
   }
 });
 
-async function waitForHealth(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  throw new Error(`gateway at ${url} did not come up`);
-}
-
 Deno.test("two gateway processes on one KV file honour each other's cooldowns", async () => {
   await using fake = await FakeUpstream.start((req) => {
     // key-a is limited on its first request, key-b on its second.
@@ -119,35 +106,13 @@ Deno.test("two gateway processes on one KV file honour each other's cooldowns", 
     }),
   ];
   await using inProcess = await startTestGateway({ providers });
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(
-    `${dir}/ccgate.json`,
-    JSON.stringify({ providers, state: { syncIntervalMs: 200 } }),
+  const child = await startGatewayProcess(
+    { providers, state: { syncIntervalMs: 200 } },
+    inProcess.kvPath,
+    { LOG_LEVEL: "warn" },
   );
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "serve",
-      "--port",
-      String(port),
-      "--config",
-      `${dir}/ccgate.json`,
-      "--kv",
-      inProcess.kvPath,
-    ],
-    env: childEnv(dir, { LOG_LEVEL: "warn" }),
-    clearEnv: true,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const other = `http://127.0.0.1:${port}`;
+  const other = child.url;
   try {
-    await waitForHealth(other);
     // Process 1 learns that key-a is limited…
     const r1 = await post(`${inProcess.url}/v1/messages`, messageBody());
     await r1.body?.cancel();
@@ -177,13 +142,7 @@ Deno.test("two gateway processes on one KV file honour each other's cooldowns", 
       "process 1 skipped the account process 2 saw limited",
     );
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already exited */ }
-    const status = await child.status;
-    const stderr = new TextDecoder().decode(
-      (await child.stderr.getReader().read()).value ?? new Uint8Array(),
-    );
-    assert.equal(status.code, 0, `second process exited cleanly: ${stderr.slice(0, 500)}`);
+    const { code, stderr } = await child.stop();
+    assert.equal(code, 0, `second process exited cleanly: ${stderr.slice(0, 500)}`);
   }
 });
