@@ -102,35 +102,11 @@ export function accountView(gateway: Gateway, account: Account, now = Date.now()
   };
 }
 
-/** Status totals. */
-export function statusSummary(gateway: Gateway, now = Date.now()): {
-  status: string;
-  version: string;
-  uptime_s: number;
-  kv: string;
-  totals: {
-    accounts: number;
-    available: number;
-    rate_limited: number;
-    auth_error: number;
-    disabled: number;
-    circuit_open: number;
-  };
-  providers: {
-    name: string;
-    type: ProviderConfig["type"];
-    strategy: Strategy;
-    accounts: number;
-    available: number;
-    rate_limited: number;
-    auth_error: number;
-    disabled: number;
-    circuit_open: number;
-    next_account: string | null;
-  }[];
-} {
-  const gen = gateway.generation;
-  const totals = {
+/** Accounts, and how many are in each status. */
+type StatusCounts = { accounts: number } & Record<AccountStatus, number>;
+
+function emptyCounts(): StatusCounts {
+  return {
     accounts: 0,
     available: 0,
     rate_limited: 0,
@@ -138,16 +114,37 @@ export function statusSummary(gateway: Gateway, now = Date.now()): {
     disabled: 0,
     circuit_open: 0,
   };
+}
+
+/** Status totals. */
+export function statusSummary(gateway: Gateway, now = Date.now()): {
+  status: string;
+  version: string;
+  uptime_s: number;
+  kv: string;
+  totals: StatusCounts;
+  providers: (StatusCounts & {
+    name: string;
+    type: ProviderConfig["type"];
+    strategy: Strategy;
+    next_account: string | null;
+  })[];
+} {
+  const gen = gateway.generation;
+  const totals = emptyCounts();
   const providers = [...gen.providers.values()].map((p) => {
-    const counts = { available: 0, rate_limited: 0, auth_error: 0, disabled: 0, circuit_open: 0 };
-    for (const a of p.pool.accounts) counts[a.status(now)]++;
-    totals.accounts += p.pool.accounts.length;
-    for (const [k, v] of Object.entries(counts)) totals[k as keyof typeof counts] += v;
+    const counts = emptyCounts();
+    for (const a of p.pool.accounts) {
+      const status = a.status(now);
+      counts[status]++;
+      totals[status]++;
+    }
+    counts.accounts = p.pool.accounts.length;
+    totals.accounts += counts.accounts;
     return {
       name: p.name,
       type: p.config.type,
       strategy: p.pool.strategy,
-      accounts: p.pool.accounts.length,
       ...counts,
       next_account: p.pool.peekNext(now)?.name ?? null,
     };
