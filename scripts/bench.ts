@@ -480,7 +480,9 @@ class Bench {
       sse: scenario.load === "stream",
       concurrency: scenario.concurrency,
       durationS,
-      warmupS: this.options.warmupS,
+      rampMs: scenario.rampMs,
+      // Measure once the staggered streams have reached their steady state.
+      warmupS: Math.max(this.options.warmupS, (2 * (scenario.rampMs ?? 0)) / 1000),
       timeoutS: 15,
       cpu: LOAD_CPU,
       pinning,

@@ -27,7 +27,12 @@ export interface Scenario {
   concurrency: number;
   /** Hold mode: streams opened together. */
   count?: number;
-  /** Hold mode: openings spread over this many ms. */
+  /**
+   * Hold mode: openings spread over this many ms. Stream mode: the workers' first requests
+   * spread over one stream's length. A closed loop whose C workers start together keeps its
+   * equal-length streams phase-locked, so every request arrives in a burst of C and its TTFB
+   * is mostly the time to serve the other C − 1 first; real clients are not synchronised.
+   */
   rampMs?: number;
   /** Events per stream. */
   events?: number;
@@ -89,6 +94,7 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 1,
+      rampMs: 50 * 1,
       gateway: "anthropic",
     },
     {
@@ -104,6 +110,7 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 10,
+      rampMs: 50 * 10,
       gateway: "anthropic",
     },
     {
@@ -116,6 +123,7 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 1,
+      rampMs: 50 * 1,
       gateway: "openai",
     },
     {

@@ -4,13 +4,14 @@
  * total time of every request:
  *
  *   deno run -A scripts/bench/stream_client.ts --url URL --body-file F --headers '{"k":"v"}'
- *     (--concurrency C --duration S [--warmup S] | --count N [--ramp-ms MS]) [--sse]
+ *     (--concurrency C --duration S [--warmup S] | --count N) [--ramp-ms MS] [--sse]
  *
  * Duration mode keeps C requests in flight and counts those completed inside the measured
- * window (after the warm-up). Hold mode opens N requests at once (spread over the ramp) and
- * waits for all of them: with a slow upstream that holds N streams open together. It prints
- * one line `BENCH_JSON {…}` with a {@link LoadResult}. With `--sse`, a stream without
- * `message_stop` at its end counts as an error.
+ * window (after the warm-up); with a ramp, the C workers start spread over it. Hold mode opens
+ * N requests at once (spread over the ramp) and waits for all of them: with a slow upstream
+ * that holds N streams open together. It prints one line `BENCH_JSON {…}` with a
+ * {@link LoadResult}. With `--sse`, a stream without `message_stop` at its end counts as an
+ * error.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -37,7 +38,11 @@ export interface StreamLoadOptions {
   warmupS?: number;
   /** Hold mode: requests opened together. */
   count?: number;
-  /** Hold mode: spread the openings over this many ms. */
+  /**
+   * Hold mode: spread the openings over this many ms. Duration mode: spread the workers'
+   * first requests over this many ms (a stream's length), so equal-length streams are not
+   * phase-locked into bursts of C requests that all arrive together.
+   */
   rampMs?: number;
   /** Hard limit for the whole run, seconds (requests still open are aborted). */
   timeoutS?: number;
@@ -159,7 +164,9 @@ export async function runStreamLoad(options: StreamLoadOptions): Promise<LoadRes
   const windowEnd = windowStart + durationMs;
   const hardMs = windowEnd - start + (options.timeoutS ?? 15) * 1000;
   const killer = setTimeout(() => controller.abort(new Error("run timed out")), hardMs);
-  const worker = async () => {
+  const rampMs = options.rampMs ?? 0;
+  const worker = async (_: unknown, k: number) => {
+    if (rampMs > 0 && k > 0) await new Promise((r) => setTimeout(r, (rampMs * k) / concurrency));
     while (performance.now() < windowEnd) {
       const s = await once(options.url, init, options.sse);
       if (s.end >= windowStart && s.end <= windowEnd) samples.push(s);
@@ -188,7 +195,7 @@ export interface StreamClientRun {
   warmupS?: number;
   /** Hold mode: streams. */
   count?: number;
-  /** Hold mode: ramp, ms. */
+  /** Ramp, ms (hold mode: openings; duration mode: workers' starts). */
   rampMs?: number;
   /** Hard limit after the expected end, seconds. */
   timeoutS: number;
