@@ -8,6 +8,10 @@
  * and body, and returns the upstream's status, headers and body as a stream. No routing, no
  * auth, no logging: whatever the gateway costs beyond this is the gateway's own work. Prints
  * `{"port":N}` once listening on 127.0.0.1.
+ *
+ * With `--js-relay` the body is relayed through one plain JS `ReadableStream` instead of handed
+ * to `Deno.serve` natively: the least any relay that reads the stream in JS can cost, to compare
+ * ccgate's relay with (docs/performance.md, "Session 5").
  * @module
  */
 import { parseArgs } from "node:util";
@@ -15,9 +19,13 @@ import { parseArgs } from "node:util";
 // Hop-by-hop headers, and the ones fetch sets itself from the URL and body.
 const SKIP = new Set(["host", "content-length", "connection", "keep-alive", "transfer-encoding"]);
 
-/** The pass-through's request handler for `upstream` (a base URL without a trailing slash). */
+/**
+ * The pass-through's request handler for `upstream` (a base URL without a trailing slash).
+ * `jsRelay`: relay the answer's body through a JS stream, chunk by chunk as it arrives.
+ */
 export function createPassthroughHandler(
   upstream: string,
+  options: { jsRelay?: boolean } = {},
 ): (request: Request) => Promise<Response> {
   const base = upstream.replace(/\/+$/, "");
   return async (request: Request): Promise<Response> => {
@@ -34,8 +42,23 @@ export function createPassthroughHandler(
       signal: request.signal,
       redirect: "manual",
     });
-    return new Response(response.body, { status: response.status, headers: response.headers });
+    const answer = options.jsRelay && response.body ? jsRelay(response.body) : response.body;
+    return new Response(answer, { status: response.status, headers: response.headers });
   };
+}
+
+function jsRelay(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 if (import.meta.main) {
@@ -44,17 +67,18 @@ if (import.meta.main) {
     options: {
       port: { type: "string", default: "0" },
       upstream: { type: "string" },
+      "js-relay": { type: "boolean", default: false },
     },
   });
   if (!values.upstream) {
-    console.error("usage: passthrough.ts --port N --upstream http://127.0.0.1:PORT");
+    console.error("usage: passthrough.ts --port N --upstream http://127.0.0.1:PORT [--js-relay]");
     Deno.exit(2);
   }
   Deno.serve({
     hostname: "127.0.0.1",
     port: Number(values.port),
     onListen: (addr) => console.log(JSON.stringify({ port: (addr as Deno.NetAddr).port })),
-  }, createPassthroughHandler(values.upstream));
+  }, createPassthroughHandler(values.upstream, { jsRelay: values["js-relay"] }));
   const stop = () => Deno.exit(0);
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

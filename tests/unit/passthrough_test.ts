@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { createFakeUpstream } from "../../scripts/bench/fake_upstream_server.ts";
+import { createPassthroughHandler } from "../../scripts/bench/passthrough.ts";
+
+const body = JSON.stringify({
+  model: "claude-bench",
+  max_tokens: 64,
+  stream: true,
+  messages: [{ role: "user", content: "hi" }],
+});
+const headers = { "content-type": "application/json", "x-bench-events": "20" };
+
+Deno.test("bench pass-through: native and JS-relay modes pass the upstream's stream on byte for byte", async () => {
+  const fake = createFakeUpstream({ events: 20, ttfbMs: 0, eventDelayMs: 0 });
+  const upstream = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fake.handler);
+  const base = `http://127.0.0.1:${upstream.addr.port}`;
+  try {
+    const direct = await fetch(`${base}/v1/messages`, { method: "POST", headers, body });
+    const expected = await direct.text();
+    assert.ok(expected.includes("event: message_stop"), "the fake upstream streams");
+    for (const jsRelay of [false, true]) {
+      const handler = createPassthroughHandler(base, { jsRelay });
+      const response = await handler(
+        new Request("http://gateway.test/v1/messages", { method: "POST", headers, body }),
+      );
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+      assert.equal(await response.text(), expected, `jsRelay: ${jsRelay}`);
+    }
+  } finally {
+    await upstream.shutdown();
+  }
+});
