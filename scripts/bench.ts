@@ -47,6 +47,7 @@ import {
   allScenarios,
   LARGE_BODY_BYTES,
   type Scenario,
+  streamRampMs,
   type TargetName,
   TARGETS,
 } from "./bench/scenarios.ts";
@@ -433,59 +434,48 @@ class Bench {
     durationS: number,
     tag: string,
   ): Promise<LoadResult> {
-    const url = base + this.pathFor(scenario);
-    const headers = this.headersFor(scenario);
-    const bodyFile = this.bodyFiles[scenario.body];
-    const pinning = this.pinning;
+    // What every load tool is told: where, what, and on which core.
+    const common = {
+      url: base + this.pathFor(scenario),
+      bodyFile: this.bodyFiles[scenario.body],
+      headers: this.headersFor(scenario),
+      cpu: LOAD_CPU,
+      pinning: this.pinning,
+    };
     if (scenario.load === "wrk" && this.wrk) {
       return await runWrk({
-        url,
-        bodyFile,
-        headers,
+        ...common,
         concurrency: scenario.concurrency,
         durationS,
-        cpu: LOAD_CPU,
-        pinning,
         scriptFile: join(this.tmp, `wrk-${scenario.name}-${tag}.lua`),
       });
     }
     if (scenario.load === "closed-loop") {
       return await spawnClosedLoopClient({
-        url,
-        bodyFile,
-        headers,
+        ...common,
         concurrency: scenario.concurrency,
         durationS,
-        cpu: LOAD_CPU,
-        pinning,
       });
     }
     if (scenario.load === "hold") {
       return await spawnStreamClient({
-        url,
-        bodyFile,
-        headers,
+        ...common,
         sse: true,
         count: scenario.count,
         rampMs: scenario.rampMs,
         timeoutS: 60,
-        cpu: LOAD_CPU,
-        pinning,
       });
     }
+    const rampMs = streamRampMs(scenario);
     return await spawnStreamClient({
-      url,
-      bodyFile,
-      headers,
+      ...common,
       sse: scenario.load === "stream",
       concurrency: scenario.concurrency,
       durationS,
-      rampMs: scenario.rampMs,
+      rampMs,
       // Measure once the staggered streams have reached their steady state.
-      warmupS: Math.max(this.options.warmupS, (2 * (scenario.rampMs ?? 0)) / 1000),
+      warmupS: Math.max(this.options.warmupS, (2 * rampMs) / 1000),
       timeoutS: 15,
-      cpu: LOAD_CPU,
-      pinning,
     });
   }
 

@@ -27,12 +27,7 @@ export interface Scenario {
   concurrency: number;
   /** Hold mode: streams opened together. */
   count?: number;
-  /**
-   * Hold mode: openings spread over this many ms. Stream mode: the workers' first requests
-   * spread over one stream's length. A closed loop whose C workers start together keeps its
-   * equal-length streams phase-locked, so every request arrives in a burst of C and its TTFB
-   * is mostly the time to serve the other C − 1 first; real clients are not synchronised.
-   */
+  /** Hold mode: openings spread over this many ms. */
   rampMs?: number;
   /** Events per stream. */
   events?: number;
@@ -42,6 +37,17 @@ export interface Scenario {
   eventDelayMs?: number;
   /** The gateway instance: the Anthropic pool, or an openai-compatible provider (translation). */
   gateway: "anthropic" | "openai";
+}
+
+/**
+ * Stream mode: the workers' first requests are spread over one stream's nominal length (time
+ * to first byte plus the events' delays). A closed loop whose C workers start together keeps
+ * its equal-length streams phase-locked, so every request arrives in a burst of C and its TTFB
+ * is mostly the time to serve the other C − 1 first; real clients are not synchronised.
+ * Derived, so `--event-delay-ms` moves it too.
+ */
+export function streamRampMs(scenario: Scenario): number {
+  return (scenario.ttfbMs ?? 0) + (scenario.events ?? 0) * (scenario.eventDelayMs ?? 0);
 }
 
 /** Size of the Claude Code body, bytes. */
@@ -94,7 +100,6 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 1,
-      rampMs: 50 * 1,
       gateway: "anthropic",
     },
     {
@@ -110,7 +115,6 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 10,
-      rampMs: 50 * 10,
       gateway: "anthropic",
     },
     {
@@ -123,7 +127,6 @@ export function allScenarios(smoke: boolean): Scenario[] {
       events: 50,
       ttfbMs: 0,
       eventDelayMs: 1,
-      rampMs: 50 * 1,
       gateway: "openai",
     },
     {
