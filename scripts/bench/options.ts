@@ -36,20 +36,35 @@ Non-streaming load uses wrk (${WRK_INSTALL}); without it the Deno client stands 
 
 /** What one benchmark run does, from its command line. */
 export interface BenchOptions {
+  /** Seconds-long runs, one round, low counts. */
   smoke: boolean;
+  /** The scenarios to run, in order. */
   scenarios: Scenario[];
+  /** Every scenario (the probes and warm-ups pick from these). */
   all: Scenario[];
+  /** Rounds per scenario. */
   rounds: number;
+  /** Seconds per run. */
   durationS: number;
+  /** Seconds of each stream run left out of its numbers (at least twice its ramp). */
   warmupS: number;
+  /** The ccgate checkout to start. */
   gatewayDir: string;
+  /** ccgate's `--log-level` (undefined: its default). */
   logLevel?: string;
+  /** Whether ccgate requires a client key. */
   clientAuth: boolean;
+  /** Extra `deno run` flags for ccgate. */
   gatewayFlags: string[];
+  /** Write V8 CPU profiles of ccgate. */
   cpuProf: boolean;
+  /** Free text recorded with the results. */
   label?: string;
+  /** Use the Deno clients even where wrk is installed. */
   noWrk: boolean;
+  /** Run the paired rounds. */
   paired: boolean;
+  /** Keep the temporary directory. */
   keep: boolean;
   /** Directory of the JSON results. */
   outDir: string;

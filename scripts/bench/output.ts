@@ -11,6 +11,7 @@ import { type PairedRecord, type PairedSummary, renderPaired } from "./paired.ts
 import {
   type MemoryReport,
   renderChecks,
+  renderStealNote,
   type RunRecord,
   type ScenarioSummary,
   type TargetCheck,
@@ -69,6 +70,8 @@ export function printReport(r: BenchResults): void {
     }.\n`,
   );
   console.log(r.table);
+  const steal = renderStealNote(r.runs);
+  if (steal) console.log(`\n${steal}`);
   if (r.paired.length) {
     console.log(
       "\nPaired runs: the pass-through and ccgate loaded at the same time on the same core, " +

@@ -30,6 +30,10 @@ export interface RunRecord {
   cpuMs?: number;
   /** `cpuMs` per request served, µs. */
   cpuUsPerRequest?: number;
+  /** Share of the target's core the hypervisor took during the run, % (see steal.ts). */
+  stealPct?: number;
+  /** The same for the core of the load tool and upstream (pinned runs of the gateways). */
+  loadStealPct?: number;
   /** Why the run failed. */
   error?: string;
 }
@@ -62,6 +66,8 @@ export interface TargetSummary {
   peakRssMb: number;
   /** CPU time of the target's process per request served, µs. */
   cpuUsPerRequest: number;
+  /** Share of the target's core stolen by the hypervisor, %. */
+  stealPct: number;
   /** Failed requests over all rounds. */
   errors: number;
   /** First error messages. */
@@ -128,6 +134,7 @@ export function summariseScenario(
       ratioVsPassthrough: paired((a, b) => a.rps / b.rps, "passthrough"),
       peakRssMb: median(runs.map((r) => r.peakRssMb)),
       cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+      stealPct: median(runs.map((r) => r.stealPct)),
       errors,
       errorDetail: details.length ? details.slice(0, 2).join(" | ") : undefined,
       maxOpen: median(results.map((r) => r.maxOpen)),
@@ -215,6 +222,29 @@ export function renderTable(summaries: readonly ScenarioSummary[], memory: Memor
   }
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Runs with at least this much of their core stolen are flagged as unreliable. */
+export const STEAL_WARN_PCT = 5;
+
+/**
+ * A note naming the runs whose core the hypervisor took at least {@link STEAL_WARN_PCT} % of,
+ * or undefined when there were none.
+ */
+export function renderStealNote(records: readonly RunRecord[]): string | undefined {
+  const runs: string[] = [];
+  for (const r of records) {
+    const parts = [];
+    if ((r.stealPct ?? 0) >= STEAL_WARN_PCT) parts.push(`${r.stealPct!.toFixed(1)} %`);
+    if ((r.loadStealPct ?? 0) >= STEAL_WARN_PCT) {
+      parts.push(`${r.loadStealPct!.toFixed(1)} % of the load's core`);
+    }
+    if (parts.length) runs.push(`${r.scenario} ${r.target} round ${r.round}: ${parts.join(", ")}`);
+  }
+  if (!runs.length) return undefined;
+  return `CPU stolen by the hypervisor (≥ ${STEAL_WARN_PCT} % of the target's core or the ` +
+    `load's): ${runs.join("; ")}. Those runs served fewer requests at a higher CPU cost each; ` +
+    "read them with care, or run again when the host is quieter.";
 }
 
 /** One of the issue's targets, evaluated. */

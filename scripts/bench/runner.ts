@@ -22,8 +22,10 @@ import {
   type TargetName,
   TARGETS,
 } from "./scenarios.ts";
+import { parseCoreTimes, readProcStat, stealPercent } from "./steal.ts";
 import {
   CLIENT_KEY,
+  GATEWAY_CPU,
   LOAD_CPU,
   type Proc,
   startCcgate,
@@ -83,6 +85,10 @@ export function formatRun(r: RunRecord, load: Scenario["load"]): string {
   if (load === "stream" || load === "hold") parts.push(`ttfb p50 ${res.ttfbP50Ms?.toFixed(2)} ms`);
   if (r.cpuUsPerRequest !== undefined) parts.push(`cpu ${r.cpuUsPerRequest.toFixed(0)} µs/req`);
   if (r.peakRssMb !== undefined) parts.push(`peak RSS ${r.peakRssMb.toFixed(1)} MB`);
+  if ((r.stealPct ?? 0) >= 1) parts.push(`stolen ${r.stealPct!.toFixed(1)} %`);
+  if ((r.loadStealPct ?? 0) >= 1) {
+    parts.push(`stolen from the load ${r.loadStealPct!.toFixed(1)} %`);
+  }
   if (res.errors) parts.push(`errors ${res.errors} (${res.errorDetail ?? ""})`);
   return parts.join(", ");
 }
@@ -315,10 +321,21 @@ export class Bench {
       }
       const proc = this.proc(target, scenario);
       await this.#upstreamStats(true);
+      const statBefore = await readProcStat();
       const measured = await peakRssDuring(
         proc.service.pid,
         () => this.load(scenario, proc.url, this.options.durationS, target),
       );
+      const statAfter = await readProcStat();
+      const stolen = (core?: number) =>
+        stealPercent(parseCoreTimes(statBefore, core), parseCoreTimes(statAfter, core));
+      // Unpinned, every core is the target's.
+      if (!this.pinning.enabled) record.stealPct = stolen();
+      else if (target === "direct") record.stealPct = stolen(LOAD_CPU);
+      else {
+        record.stealPct = stolen(GATEWAY_CPU);
+        record.loadStealPct = stolen(LOAD_CPU);
+      }
       const stats = await this.#upstreamStats(false);
       record.result = { ...measured.result, maxOpen: stats.maxOpen };
       record.served = stats.requests;

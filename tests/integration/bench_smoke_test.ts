@@ -54,6 +54,10 @@ Deno.test("bench --smoke: measures direct, pass-through and ccgate in three kind
         if (t.target !== "direct") assert.ok(t.peakRssMb > 0, `${where}: peak RSS`);
       }
     }
+    // Each run records how much of its core the hypervisor took (from /proc/stat).
+    for (const run of results.runs) {
+      assert.equal(typeof run.stealPct, "number", `${run.scenario}/${run.target}: stealPct`);
+    }
     // Every request went through ccgate's request log (default level, auth on).
     assert.ok(results.gatewayOptions.logLines > 0);
     assert.equal(results.gatewayOptions.clientAuth, true);

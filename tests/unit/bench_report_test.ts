@@ -75,6 +75,7 @@ Deno.test("targets: the verdict is the back-to-back ratio, the paired ratio is s
     ratioVsPassthrough: ratio,
     peakRssMb: 100,
     cpuUsPerRequest: 100,
+    stealPct: 0,
     errors: 0,
     maxOpen: 0,
   });
@@ -117,6 +118,7 @@ Deno.test("targets: added TTFB is judged at both paces, each against its own pas
     ratioVsPassthrough: 1,
     peakRssMb: 100,
     cpuUsPerRequest: 1000,
+    stealPct: 0,
     errors: 0,
     maxOpen: 0,
   });
