@@ -282,7 +282,12 @@ export function evaluateTargets(
       return checks.push({ name, pass: undefined, detail: "not measured" });
     }
     const [pass, detail] = f(gw, pt);
-    checks.push({ name, pass, detail });
+    // The verdict stands, but a run on a core the host took from us says little about us.
+    const stolen = Math.max(gw.stealPct, pt.stealPct);
+    const note = stolen >= STEAL_WARN_PCT
+      ? ` — unreliable: ${fmt(stolen, 1)} % of the gateway core stolen (median)`
+      : "";
+    checks.push({ name, pass, detail: detail + note });
   };
   // The verdict uses the back-to-back runs the issue defines; the paired ratio is shown beside.
   const ratio = (min: number, scenario: string) =>
