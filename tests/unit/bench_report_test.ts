@@ -7,6 +7,32 @@ import {
 } from "../../scripts/bench/report.ts";
 import type { LoadResult } from "../../scripts/bench/wrk.ts";
 
+/** A target's medians: plausible defaults, with the fields a test is about overridden. */
+function summary(
+  target: TargetSummary["target"],
+  fields: Partial<TargetSummary> = {},
+): TargetSummary {
+  return {
+    target,
+    rounds: 3,
+    rps: 1000,
+    p50Ms: 1,
+    p99Ms: 2,
+    addedP50Ms: 0.1,
+    addedP99Ms: 0.2,
+    ttfbP50Ms: NaN,
+    ttfbP99Ms: NaN,
+    addedTtfbP50Ms: NaN,
+    ratioVsPassthrough: 1,
+    peakRssMb: 100,
+    cpuUsPerRequest: 100,
+    stealPct: 0,
+    errors: 0,
+    maxOpen: 0,
+    ...fields,
+  };
+}
+
 const load = (rps: number, errors = 0): LoadResult => ({
   requests: rps * 5,
   durationS: 5,
@@ -61,24 +87,8 @@ Deno.test("paired runs: medians of per-run ratios and CPU, failed runs left out"
 });
 
 Deno.test("targets: the verdict is the back-to-back ratio, the paired ratio is shown beside it", () => {
-  const target = (name: TargetSummary["target"], rps: number, ratio: number): TargetSummary => ({
-    target: name,
-    rounds: 3,
-    rps,
-    p50Ms: 1,
-    p99Ms: 2,
-    addedP50Ms: 0.1,
-    addedP99Ms: 0.2,
-    ttfbP50Ms: NaN,
-    ttfbP99Ms: NaN,
-    addedTtfbP50Ms: NaN,
-    ratioVsPassthrough: ratio,
-    peakRssMb: 100,
-    cpuUsPerRequest: 100,
-    stealPct: 0,
-    errors: 0,
-    maxOpen: 0,
-  });
+  const target = (name: TargetSummary["target"], rps: number, ratio: number) =>
+    summary(name, { rps, ratioVsPassthrough: ratio });
   const summaries: ScenarioSummary[] = [{
     name: "small-c32",
     description: "",
@@ -104,24 +114,16 @@ Deno.test("targets: the verdict is the back-to-back ratio, the paired ratio is s
 });
 
 Deno.test("targets: added TTFB is judged at both paces, each against its own pass-through", () => {
-  const target = (name: TargetSummary["target"], addedTtfb: number): TargetSummary => ({
-    target: name,
-    rounds: 3,
-    rps: 64,
-    p50Ms: 500,
-    p99Ms: 520,
-    addedP50Ms: 1,
-    addedP99Ms: 2,
-    ttfbP50Ms: 5,
-    ttfbP99Ms: 9,
-    addedTtfbP50Ms: addedTtfb,
-    ratioVsPassthrough: 1,
-    peakRssMb: 100,
-    cpuUsPerRequest: 1000,
-    stealPct: 0,
-    errors: 0,
-    maxOpen: 0,
-  });
+  const target = (name: TargetSummary["target"], addedTtfb: number) =>
+    summary(name, {
+      rps: 64,
+      p50Ms: 500,
+      p99Ms: 520,
+      ttfbP50Ms: 5,
+      ttfbP99Ms: 9,
+      addedTtfbP50Ms: addedTtfb,
+      cpuUsPerRequest: 1000,
+    });
   const scenario = (name: string, pt: number, gw: number): ScenarioSummary => ({
     name,
     description: "",
@@ -138,4 +140,23 @@ Deno.test("targets: added TTFB is judged at both paces, each against its own pas
   const dense = checks.find((c) => c.name.includes("1 ms apart"))!;
   assert.equal(dense.pass, false);
   assert.equal(dense.detail, "+5.800 ms vs +2.900 ms (limit +3.400 ms)");
+});
+
+Deno.test("targets: a verdict on runs with CPU steal stands and says it is unreliable", () => {
+  const judge = (ptSteal: number, gwSteal: number) =>
+    evaluateTargets([{
+      name: "small-c32",
+      description: "",
+      load: "wrk",
+      targets: [
+        summary("passthrough", { stealPct: ptSteal }),
+        summary("ccgate", { rps: 500, ratioVsPassthrough: 0.5, stealPct: gwSteal }),
+      ],
+    }], { idle: {}, afterRun: {} }).find((c) => c.name.startsWith("small non-streaming c=32"))!;
+  const clean = judge(0.5, 4.9);
+  assert.equal(clean.pass, false);
+  assert.doesNotMatch(clean.detail, /unreliable/);
+  const stolen = judge(12.25, 3);
+  assert.equal(stolen.pass, false);
+  assert.match(stolen.detail, /— unreliable: 12\.3 % of the gateway core stolen \(median\)$/);
 });

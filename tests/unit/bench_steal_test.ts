@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCoreTimes, stealPercent } from "../../scripts/bench/steal.ts";
-import {
-  evaluateTargets,
-  renderStealNote,
-  type RunRecord,
-  type TargetSummary,
-} from "../../scripts/bench/report.ts";
+import { renderStealNote, type RunRecord } from "../../scripts/bench/report.ts";
 
 const stat = (cpu0Steal: number, cpu0Idle: number) =>
   [
@@ -56,38 +51,4 @@ Deno.test("steal: the report names the runs that lost at least 5 % of a core", (
     /small-c1 passthrough round 3: 22\.4 %; small-c1 ccgate round 3: 5\.0 %; small-c1 ccgate round 2: 12\.0 % of the load's core\./,
   );
   assert.doesNotMatch(note ?? "", /round 1/);
-});
-
-Deno.test("steal: a target judged on stolen runs keeps its verdict and says it is unreliable", () => {
-  const target = (name: TargetSummary["target"], ratio: number, stealPct: number) => ({
-    target: name,
-    rounds: 3,
-    rps: 1000 * ratio,
-    p50Ms: 1,
-    p99Ms: 2,
-    addedP50Ms: 0.1,
-    addedP99Ms: 0.2,
-    ttfbP50Ms: NaN,
-    ttfbP99Ms: NaN,
-    addedTtfbP50Ms: NaN,
-    ratioVsPassthrough: ratio,
-    peakRssMb: 100,
-    cpuUsPerRequest: 100,
-    stealPct,
-    errors: 0,
-    maxOpen: 0,
-  });
-  const judge = (ptSteal: number, gwSteal: number) =>
-    evaluateTargets([{
-      name: "small-c32",
-      description: "",
-      load: "wrk",
-      targets: [target("passthrough", 1, ptSteal), target("ccgate", 0.5, gwSteal)],
-    }], { idle: {}, afterRun: {} }).find((c) => c.name.startsWith("small non-streaming c=32"))!;
-  const clean = judge(0.5, 4.9);
-  assert.equal(clean.pass, false);
-  assert.doesNotMatch(clean.detail, /unreliable/);
-  const stolen = judge(12.25, 3);
-  assert.equal(stolen.pass, false);
-  assert.match(stolen.detail, /— unreliable: 12\.3 % of the gateway core stolen \(median\)$/);
 });
