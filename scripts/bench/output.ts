@@ -63,9 +63,9 @@ export function printReport(r: BenchResults): void {
   console.log(
     `Gateway: ${facts.gateway.version} ${facts.gateway.commit}${
       options.label ? ` (${options.label})` : ""
-    }; 4 upstream keys, client auth ${options.clientAuth ? "on" : "off"}, log level ${
-      options.logLevel ?? "default (info)"
-    } → file (${r.logLines} lines)${
+    }; ${UPSTREAM_KEYS.length} upstream keys, client auth ${
+      options.clientAuth ? "on" : "off"
+    }, log level ${options.logLevel ?? "default (info)"} → file (${r.logLines} lines)${
       options.gatewayFlags.length ? `, deno flags ${options.gatewayFlags.join(" ")}` : ""
     }.\n`,
   );
