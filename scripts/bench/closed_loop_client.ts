@@ -14,9 +14,14 @@
  * to nothing. Prints one line `BENCH_JSON {…}` with a {@link LoadResult}.
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Pinning, runBenchJson } from "./processes.ts";
+import {
+  LOAD_SCRIPT_OPTIONS,
+  loadScriptArgs,
+  loadScriptRequest,
+  type LoadTarget,
+  runBenchJson,
+} from "./processes.ts";
 import { distribution } from "./stats.ts";
 import type { LoadResult } from "./wrk.ts";
 
@@ -171,34 +176,16 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
 }
 
 /** One spawned run of this client. */
-export interface ClosedLoopRun extends Omit<ClosedLoopOptions, "body"> {
-  /** File holding the request body. */
-  bodyFile: string;
-  /** Core for the client. */
-  cpu: number;
-  /** Pinning. */
-  pinning: Pinning;
-}
+export interface ClosedLoopRun extends Omit<ClosedLoopOptions, "body">, LoadTarget {}
 
 /** Runs this file as its own process (pinned to the load core) and returns its result. */
 export async function spawnClosedLoopClient(run: ClosedLoopRun): Promise<LoadResult> {
-  const args = [
-    ...run.pinning.prefix(run.cpu),
-    Deno.execPath(),
-    "run",
-    "-A",
-    fileURLToPath(import.meta.url),
-    "--url",
-    run.url,
-    "--body-file",
-    run.bodyFile,
-    "--headers",
-    JSON.stringify(run.headers),
+  const args = loadScriptArgs(import.meta.url, run, [
     "--concurrency",
     String(run.concurrency),
     "--duration",
     String(run.durationS),
-  ];
+  ]);
   return await runBenchJson(args, run.durationS + 30, "closed-loop client") as LoadResult;
 }
 
@@ -206,21 +193,13 @@ if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      url: { type: "string" },
-      "body-file": { type: "string" },
-      headers: { type: "string", default: "{}" },
+      ...LOAD_SCRIPT_OPTIONS,
       concurrency: { type: "string", default: "1" },
       duration: { type: "string", default: "5" },
     },
   });
-  if (!values.url || !values["body-file"]) {
-    console.error("usage: closed_loop_client.ts --url URL --body-file FILE [options]");
-    Deno.exit(2);
-  }
   const result = await runClosedLoop({
-    url: values.url,
-    body: await Deno.readFile(values["body-file"]),
-    headers: JSON.parse(values.headers),
+    ...await loadScriptRequest(values, "closed_loop_client.ts"),
     concurrency: Number(values.concurrency),
     durationS: Number(values.duration),
   });

@@ -4,6 +4,7 @@
  * and the load processes, which report one `BENCH_JSON` line ({@link runBenchJson}).
  * @module
  */
+import { fileURLToPath } from "node:url";
 
 /** True when `cmd` can be run (found on PATH). */
 export async function hasCommand(cmd: string): Promise<boolean> {
@@ -231,4 +232,69 @@ export async function runBenchJson(args: string[], limitS: number, what: string)
     );
   }
   return JSON.parse(line.slice("BENCH_JSON ".length));
+}
+
+/** What every load tool is told: where to send what, and on which core to run. */
+export interface LoadTarget {
+  /** Full URL. */
+  url: string;
+  /** File holding the request body. */
+  bodyFile: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** Core for the load tool. */
+  cpu: number;
+  /** Pinning. */
+  pinning: Pinning;
+}
+
+/**
+ * The command line that runs the load script at `scriptUrl` (its `import.meta.url`) pinned to
+ * the target's core, with the common flags ({@link LOAD_SCRIPT_OPTIONS}) and its own `flags`.
+ */
+export function loadScriptArgs(
+  scriptUrl: string,
+  target: LoadTarget,
+  flags: string[],
+): string[] {
+  return [
+    ...target.pinning.prefix(target.cpu),
+    Deno.execPath(),
+    "run",
+    "-A",
+    fileURLToPath(scriptUrl),
+    "--url",
+    target.url,
+    "--body-file",
+    target.bodyFile,
+    "--headers",
+    JSON.stringify(target.headers),
+    ...flags,
+  ];
+}
+
+/** `parseArgs` options every load script takes. */
+export const LOAD_SCRIPT_OPTIONS = {
+  url: { type: "string" },
+  "body-file": { type: "string" },
+  headers: { type: "string", default: "{}" },
+} as const;
+
+/**
+ * The request a load script was told to send, from its parsed common flags; prints the usage
+ * line and exits with 2 when `--url` or `--body-file` is missing.
+ */
+export async function loadScriptRequest(
+  values: { url?: string; "body-file"?: string; headers: string },
+  script: string,
+): Promise<{ url: string; body: Uint8Array<ArrayBuffer>; headers: Record<string, string> }> {
+  if (!values.url || !values["body-file"]) {
+    console.error(`usage: ${script} --url URL --body-file FILE [options]`);
+    Deno.exit(2);
+  }
+  return {
+    url: values.url,
+    body: await Deno.readFile(values["body-file"]),
+    headers: JSON.parse(values.headers),
+  };
 }

@@ -12,7 +12,7 @@ import {
   repoRoot,
   smallBody,
 } from "./bodies.ts";
-import type { Pinning } from "./processes.ts";
+import type { LoadTarget, Pinning } from "./processes.ts";
 import type { RunRecord } from "./report.ts";
 import { peakRssDuring, readRss } from "./rss.ts";
 import {
@@ -264,7 +264,7 @@ export class Bench {
     tag: string,
   ): Promise<LoadResult> {
     // What every load tool is told: where, what, and on which core.
-    const common = {
+    const common: LoadTarget = {
       url: base + this.pathFor(scenario),
       bodyFile: this.bodyFiles[scenario.body],
       headers: this.headersFor(scenario),

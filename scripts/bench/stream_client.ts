@@ -14,9 +14,14 @@
  * error.
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Pinning, runBenchJson } from "./processes.ts";
+import {
+  LOAD_SCRIPT_OPTIONS,
+  loadScriptArgs,
+  loadScriptRequest,
+  type LoadTarget,
+  runBenchJson,
+} from "./processes.ts";
 import { distribution } from "./stats.ts";
 import type { LoadResult } from "./wrk.ts";
 
@@ -178,13 +183,7 @@ export async function runStreamLoad(options: StreamLoadOptions): Promise<LoadRes
 }
 
 /** Options of {@link spawnStreamClient}. */
-export interface StreamClientRun {
-  /** Full URL. */
-  url: string;
-  /** File holding the body. */
-  bodyFile: string;
-  /** Request headers. */
-  headers: Record<string, string>;
+export interface StreamClientRun extends LoadTarget {
   /** Expect Anthropic SSE. */
   sse: boolean;
   /** Duration mode: in flight. */
@@ -199,24 +198,11 @@ export interface StreamClientRun {
   rampMs?: number;
   /** Hard limit after the expected end, seconds. */
   timeoutS: number;
-  /** Core for the client. */
-  cpu: number;
-  /** Pinning. */
-  pinning: Pinning;
 }
 
 /** Runs this file as its own process (pinned to the load core) and returns its result. */
 export async function spawnStreamClient(run: StreamClientRun): Promise<LoadResult> {
-  const flags: string[] = [
-    "--url",
-    run.url,
-    "--body-file",
-    run.bodyFile,
-    "--headers",
-    JSON.stringify(run.headers),
-    "--timeout",
-    String(run.timeoutS),
-  ];
+  const flags: string[] = ["--timeout", String(run.timeoutS)];
   if (run.sse) flags.push("--sse");
   const opt = (name: string, v: number | undefined) => {
     if (v !== undefined) flags.push(`--${name}`, String(v));
@@ -226,14 +212,7 @@ export async function spawnStreamClient(run: StreamClientRun): Promise<LoadResul
   opt("warmup", run.warmupS);
   opt("count", run.count);
   opt("ramp-ms", run.rampMs);
-  const args = [
-    ...run.pinning.prefix(run.cpu),
-    Deno.execPath(),
-    "run",
-    "-A",
-    fileURLToPath(import.meta.url),
-    ...flags,
-  ];
+  const args = loadScriptArgs(import.meta.url, run, flags);
   const limitS = (run.durationS ?? 0) + (run.warmupS ?? 0) + (run.rampMs ?? 0) / 1000 +
     run.timeoutS + 20;
   return await runBenchJson(args, limitS, "stream client") as LoadResult;
@@ -243,9 +222,7 @@ if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      url: { type: "string" },
-      "body-file": { type: "string" },
-      headers: { type: "string", default: "{}" },
+      ...LOAD_SCRIPT_OPTIONS,
       sse: { type: "boolean", default: false },
       concurrency: { type: "string" },
       duration: { type: "string" },
@@ -255,15 +232,9 @@ if (import.meta.main) {
       timeout: { type: "string" },
     },
   });
-  if (!values.url || !values["body-file"]) {
-    console.error("usage: stream_client.ts --url URL --body-file FILE [options]");
-    Deno.exit(2);
-  }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const result = await runStreamLoad({
-    url: values.url,
-    body: await Deno.readFile(values["body-file"]),
-    headers: JSON.parse(values.headers),
+    ...await loadScriptRequest(values, "stream_client.ts"),
     sse: values.sse,
     concurrency: num(values.concurrency),
     durationS: num(values.duration),

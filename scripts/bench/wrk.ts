@@ -4,7 +4,7 @@
  * wrk's `done` hook. Every run is bounded by `-d` and by a kill timer.
  * @module
  */
-import { type Pinning, runBenchJson } from "./processes.ts";
+import { type LoadTarget, runBenchJson } from "./processes.ts";
 
 /** How to install wrk where it is missing (Debian/Ubuntu). */
 export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
@@ -69,21 +69,11 @@ end
 }
 
 /** Options of {@link runWrk}. */
-export interface WrkRun {
-  /** Full URL (with path and query). */
-  url: string;
-  /** File holding the body. */
-  bodyFile: string;
-  /** Request headers. */
-  headers: Record<string, string>;
+export interface WrkRun extends LoadTarget {
   /** Open connections. */
   concurrency: number;
   /** Seconds. */
   durationS: number;
-  /** Core for wrk. */
-  cpu: number;
-  /** Pinning. */
-  pinning: Pinning;
   /** Where to write the Lua script. */
   scriptFile: string;
 }
