@@ -23,7 +23,7 @@
  * @module
  */
 import { join } from "node:path";
-import { hasCommand, machineBusy, Pinning } from "./bench/processes.ts";
+import { hasCommand, machineBusy, Pinning, sleep } from "./bench/processes.ts";
 import {
   evaluateTargets,
   type MemoryReport,
@@ -42,10 +42,6 @@ import { printReport, writeResults } from "./bench/output.ts";
 
 function log(message: string): void {
   console.error(message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Runs the benchmark; returns the exit code. */

@@ -6,6 +6,11 @@
  */
 import { fileURLToPath } from "node:url";
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** True when `cmd` can be run (found on PATH). */
 export async function hasCommand(cmd: string): Promise<boolean> {
   try {
@@ -175,7 +180,7 @@ export async function waitForHttp(
     } catch (error) {
       last = (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const tail = await service.logTail();
   throw new Error(
@@ -195,7 +200,7 @@ export async function machineBusy(ms = 1000): Promise<number | undefined> {
   };
   try {
     const a = await read();
-    await new Promise((r) => setTimeout(r, ms));
+    await sleep(ms);
     const b = await read();
     const total = b.total - a.total;
     return total > 0 ? 1 - (b.idle - a.idle) / total : undefined;

@@ -12,7 +12,7 @@ import {
   repoRoot,
   smallBody,
 } from "./bodies.ts";
-import type { LoadTarget, Pinning } from "./processes.ts";
+import { type LoadTarget, type Pinning, sleep } from "./processes.ts";
 import type { RunRecord } from "./report.ts";
 import { peakRssDuring, readRss } from "./rss.ts";
 import {
@@ -37,10 +37,6 @@ import { spawnClosedLoopClient } from "./closed_loop_client.ts";
 import { spawnStreamClient } from "./stream_client.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 import type { BenchOptions } from "./options.ts";
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /** Sends one request and explains what is wrong with the answer, if anything. */
 async function probe(
