@@ -8,6 +8,7 @@ import type { Config } from "./config/schema.ts";
 import { Gateway } from "./gateway.ts";
 import { configureLogging, flushLogs, logger } from "./observability/log.ts";
 import { createApp } from "./server/app.ts";
+import { createHandler } from "./server/handler.ts";
 import { describeKv, openKv } from "./store/kv.ts";
 import { watchFile } from "./util/watch_file.ts";
 import { DEFAULT_OAUTH_PROVIDER } from "./auth/oauth_login.ts";
@@ -144,7 +145,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         },
       );
     },
-  }, app.fetch);
+  }, createHandler(gateway, app));
   const addr = await listening;
   const shownHost = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${shownHost}:${addr.port}`;

@@ -49,4 +49,12 @@ Deno.test("CORS is off by default and answers preflights when enabled", async ()
   await pre.body?.cancel();
   assert.ok(pre.status === 204 || pre.status === 200);
   assert.equal(pre.headers.get("access-control-allow-origin"), "https://app.example");
+  // The Messages API's direct path (src/server/handler.ts) must step aside for CORS: a browser
+  // reads no answer without the header, not even an error.
+  const answer = await post(`${on.url}/v1/messages`, { model: "m" }, {
+    origin: "https://app.example",
+  });
+  assert.equal(answer.status, 400);
+  await answer.body?.cancel();
+  assert.equal(answer.headers.get("access-control-allow-origin"), "https://app.example");
 });
