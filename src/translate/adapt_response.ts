@@ -115,5 +115,11 @@ export async function adaptResponse(
       headers: keptHeaders(res.headers, "application/json"),
     });
   }
-  return { response, abort: up.abort, signal: up.signal, deadline: up.deadline };
+  return {
+    response,
+    abort: up.abort,
+    signal: up.signal,
+    deadline: up.deadline,
+    release: up.release,
+  };
 }

@@ -35,6 +35,12 @@ export interface UpstreamResponse {
   abort(reason: UpstreamFailure): void;
   /** The controller's signal (aborted when the body must stop). */
   signal: AbortSignal;
+  /**
+   * Detaches from the client's signal once the body has been read or given up: there is
+   * nothing left to cancel, and the client's request should not keep this request's fetch
+   * graph reachable for as long as it lives.
+   */
+  release(): void;
 }
 
 /** Sends `request`, failing with {@link UpstreamFailure} on timeout, network error or client abort. */
@@ -55,12 +61,13 @@ export async function fetchUpstream(
     () =>
       abort(new UpstreamFailure("timeout", `no response within ${options.headersTimeoutMs} ms`)),
   );
+  const release = () => options.clientSignal.removeEventListener("abort", onClientAbort);
   try {
     const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
-    return { response, abort, signal: controller.signal, deadline };
+    return { response, abort, signal: controller.signal, deadline, release };
   } catch (error) {
     deadline.cancel();
-    options.clientSignal.removeEventListener("abort", onClientAbort);
+    release();
     const reason = controller.signal.reason;
     if (reason instanceof UpstreamFailure) throw reason;
     throw new UpstreamFailure("network", (error as Error).message ?? String(error));

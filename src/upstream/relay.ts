@@ -103,18 +103,19 @@ export class ChunkSource {
     this.transient = this.#byob !== undefined;
   }
 
-  /** The next chunk, or null at the end. */
+  /** The next chunk, or null at the end (the upstream is then released). */
   async read(): Promise<Uint8Array<ArrayBuffer> | null> {
     try {
       if (this.#byob) {
         const r = await this.#byob.read(new Uint8Array(this.#buffer, 0, this.#buffer.byteLength));
-        if (r.done) return null;
+        if (r.done) return this.#end();
         this.#buffer = r.value.buffer as ArrayBuffer;
         return r.value as Uint8Array<ArrayBuffer>;
       }
       const r = await this.#reader!.read();
-      return r.done ? null : r.value;
+      return r.done ? this.#end() : r.value;
     } catch (error) {
+      this.#up.release();
       const reason = this.#up.signal.reason;
       throw reason instanceof UpstreamFailure
         ? reason
@@ -124,7 +125,13 @@ export class ChunkSource {
 
   /** Stops reading. */
   cancel(): void {
+    this.#up.release();
     (this.#byob ?? this.#reader)!.cancel().catch(() => {});
+  }
+
+  #end(): null {
+    this.#up.release();
+    return null;
   }
 }
 
@@ -391,5 +398,6 @@ export async function readAll(
       : new UpstreamFailure("network", (error as Error).message);
   } finally {
     deadline.cancel();
+    up.release();
   }
 }

@@ -95,7 +95,7 @@ export class OpenAICompatibleProvider implements Provider {
       // No OpenAI equivalent: answer locally rather than 404 (Claude Code sizes its context by it).
       const body = JSON.stringify({ input_tokens: estimateTokens(call.body) });
       const response = new Response(body, { headers: { "content-type": "application/json" } });
-      return { response, abort() {}, signal: new AbortController().signal };
+      return { response, abort() {}, release() {}, signal: new AbortController().signal };
     }
     let payload: Record<string, unknown>;
     let toolNames: ReadonlyMap<string, string> | undefined;
