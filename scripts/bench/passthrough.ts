@@ -12,20 +12,26 @@
  * With `--js-relay` the body is relayed through one plain JS `ReadableStream` instead of handed
  * to `Deno.serve` natively: the least any relay that reads the stream in JS can cost, to compare
  * ccgate's relay with (docs/performance.md, "Session 5").
+ *
+ * With `--read-answer` a JSON answer is read whole in JS, parsed for its usage and returned as
+ * bytes, as any gateway that counts usage must: the least such a gateway can cost on small
+ * requests (docs/performance.md, "Session 7"). Streams stay native.
  * @module
  */
 import { parseArgs } from "node:util";
 
 // Hop-by-hop headers, and the ones fetch sets itself from the URL and body.
 const SKIP = new Set(["host", "content-length", "connection", "keep-alive", "transfer-encoding"]);
+const decoder = new TextDecoder();
 
 /**
  * The pass-through's request handler for `upstream` (a base URL without a trailing slash).
  * `jsRelay`: relay the answer's body through a JS stream, chunk by chunk as it arrives.
+ * `readAnswer`: read a JSON answer whole and parse it for its usage, which goes to `onUsage`.
  */
 export function createPassthroughHandler(
   upstream: string,
-  options: { jsRelay?: boolean } = {},
+  options: { jsRelay?: boolean; readAnswer?: boolean; onUsage?: (usage: unknown) => void } = {},
 ): (request: Request) => Promise<Response> {
   const base = upstream.replace(/\/+$/, "");
   return async (request: Request): Promise<Response> => {
@@ -42,6 +48,14 @@ export function createPassthroughHandler(
       signal: request.signal,
       redirect: "manual",
     });
+    if (
+      options.readAnswer && response.body &&
+      !response.headers.get("content-type")?.includes("text/event-stream")
+    ) {
+      const bytes = await response.arrayBuffer();
+      options.onUsage?.(JSON.parse(decoder.decode(bytes))?.usage);
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    }
     const answer = options.jsRelay && response.body ? jsRelay(response.body) : response.body;
     return new Response(answer, { status: response.status, headers: response.headers });
   };
@@ -68,17 +82,26 @@ if (import.meta.main) {
       port: { type: "string", default: "0" },
       upstream: { type: "string" },
       "js-relay": { type: "boolean", default: false },
+      "read-answer": { type: "boolean", default: false },
     },
   });
   if (!values.upstream) {
-    console.error("usage: passthrough.ts --port N --upstream http://127.0.0.1:PORT [--js-relay]");
+    console.error(
+      "usage: passthrough.ts --port N --upstream http://127.0.0.1:PORT [--js-relay] [--read-answer]",
+    );
     Deno.exit(2);
   }
-  Deno.serve({
-    hostname: "127.0.0.1",
-    port: Number(values.port),
-    onListen: (addr) => console.log(JSON.stringify({ port: (addr as Deno.NetAddr).port })),
-  }, createPassthroughHandler(values.upstream, { jsRelay: values["js-relay"] }));
+  Deno.serve(
+    {
+      hostname: "127.0.0.1",
+      port: Number(values.port),
+      onListen: (addr) => console.log(JSON.stringify({ port: (addr as Deno.NetAddr).port })),
+    },
+    createPassthroughHandler(values.upstream, {
+      jsRelay: values["js-relay"],
+      readAnswer: values["read-answer"],
+    }),
+  );
   const stop = () => Deno.exit(0);
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
