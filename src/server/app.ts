@@ -11,7 +11,7 @@ import { oauthEndpointsFromEnv, oauthProviderProblem } from "../auth/oauth_login
 import { logger } from "../observability/log.ts";
 import { anthropicError } from "../protocol/anthropic_error.ts";
 import { openAIError } from "../protocol/openai_error.ts";
-import { keyMatches, presentedKey } from "./client_auth.ts";
+import { clientKeyAccepted, keyMatches, presentedKey } from "./client_auth.ts";
 import { handleMessages } from "./messages_door.ts";
 import { handleChatCompletions, openAIModelList } from "./openai_door.ts";
 import { basicPassword, oauthRoutes } from "./oauth_page.ts";
@@ -62,8 +62,7 @@ export function createApp(gateway: Gateway): Hono {
   });
 
   const clientAuth: MiddlewareHandler = async (c, next) => {
-    const keys = config().auth.clientKeys;
-    if (keys.length && !keyMatches(presentedKey(c.req.raw.headers), keys)) {
+    if (!clientKeyAccepted(c.req.raw.headers, config().auth.clientKeys)) {
       const message =
         "invalid or missing gateway key: send it as x-api-key or Authorization: Bearer";
       return c.req.path.endsWith("/chat/completions")

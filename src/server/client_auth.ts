@@ -21,3 +21,8 @@ export function keyMatches(presented: string | undefined, keys: readonly string[
   for (const key of keys) ok = timingSafeEqual(presented, key) || ok;
   return ok;
 }
+
+/** True when no client keys are configured or the request presents one of them. */
+export function clientKeyAccepted(headers: Headers, keys: readonly string[]): boolean {
+  return keys.length === 0 || keyMatches(presentedKey(headers), keys);
+}

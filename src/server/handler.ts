@@ -12,7 +12,7 @@
 import type { Hono } from "hono";
 import type { Gateway } from "../gateway.ts";
 import type { Endpoint } from "../routing/call.ts";
-import { keyMatches, presentedKey } from "./client_auth.ts";
+import { clientKeyAccepted } from "./client_auth.ts";
 import { handleMessages } from "./messages_door.ts";
 
 /** The endpoint a request's path names, when it is one of the direct routes. */
@@ -38,8 +38,7 @@ export function createHandler(
     if (request.method !== "POST" || gateway.config.server.cors.enabled) return app.fetch(request);
     const endpoint = directEndpoint(request.url);
     if (!endpoint) return app.fetch(request);
-    const keys = gateway.config.auth.clientKeys;
-    if (keys.length && !keyMatches(presentedKey(request.headers), keys)) {
+    if (!clientKeyAccepted(request.headers, gateway.config.auth.clientKeys)) {
       return app.fetch(request);
     }
     return handleMessages(gateway, request, endpoint);
