@@ -26,7 +26,7 @@ export async function configCommand(args: string[]): Promise<void> {
     return;
   }
   if (sub === "schema") {
-    console.log(JSON.stringify(configJsonSchema(), null, 2));
+    console.log(JSON.stringify(await configJsonSchema(), null, 2));
     return;
   }
   if (sub !== "check") throw new CliError(`unknown subcommand "config ${sub}"`, 2);

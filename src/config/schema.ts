@@ -3,7 +3,8 @@
  * and the published JSON Schema (`ccgate config schema`).
  * @module
  */
-import { z } from "zod";
+// zod's v3 API: zod 4's own loads every locale module and costs ~10 MB of idle memory.
+import { z } from "zod/v3";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 const name = (what: string) =>
@@ -73,7 +74,7 @@ export const ProviderSchema = z.strictObject({
   preset: PresetSchema.optional().describe(
     "Fills baseUrl, auth style, models and cleaning for a known third party",
   ),
-  baseUrl: z.url().optional().describe(
+  baseUrl: z.string().url().optional().describe(
     "Upstream base URL; the client path (/v1/messages) is appended",
   ),
   authHeader: z.enum(["x-api-key", "bearer", "both", "api-key", "none"]).optional().describe(
@@ -156,42 +157,42 @@ export const ConfigSchema = z.strictObject({
     cors: z.strictObject({
       enabled: z.boolean().default(false),
       origins: z.array(z.string()).default(["*"]),
-    }).prefault({}),
-  }).prefault({}),
+    }).default({}),
+  }).default({}),
   auth: z.strictObject({
     clientKeys: z.array(z.string().min(8, "client keys need at least 8 characters")).default([])
       .describe("Keys clients send as x-api-key or Authorization: Bearer (PROXY_API_KEY)"),
     adminKey: z.string().min(8).optional().describe("Required by /status write endpoints when set"),
-  }).prefault({}),
+  }).default({}),
   kv: z.strictObject({
     path: z.string().optional().describe("Local KV file (default: per-user data directory)"),
     url: z.string().optional().describe("Remote KV Connect URL; token in DENO_KV_ACCESS_TOKEN"),
-  }).prefault({}),
+  }).default({}),
   timeouts: z.strictObject({
     connectMs: ms.default(30_000).describe("Until upstream response headers, streaming requests"),
     readMs: ms.default(180_000).describe("Longest silence between two chunks of a stream"),
     requestMs: ms.default(600_000).describe("Whole non-streaming request (REQUEST_TIMEOUT)"),
-  }).prefault({}),
+  }).default({}),
   failover: z.strictObject({
     maxAttempts: z.number().int().positive().default(16).describe("Upstream attempts per request"),
     maxWaitMs: ms.default(120_000).describe("Wait for a reset this close instead of answering 429"),
     defaultCooldownMs: ms.default(30_000).describe("429 cooldown when the upstream sends no reset"),
     maxCooldownMs: ms.default(6 * 3600_000).describe("Upper bound of any header-derived cooldown"),
     stickyTtlMs: ms.default(3600_000).describe("How long a session keeps its account when idle"),
-  }).prefault({}),
+  }).default({}),
   circuit: z.strictObject({
     failureThreshold: z.number().int().positive().default(5),
     openMs: ms.default(30_000),
-  }).prefault({}),
+  }).default({}),
   state: z.strictObject({
     syncIntervalMs: ms.default(1000).describe("How often shared state is re-read from KV"),
-  }).prefault({}),
-  aliases: AliasesSchema.prefault({}),
+  }).default({}),
+  aliases: AliasesSchema.default({}),
   quota: z.strictObject({
     softLimit: z.union([z.number().min(0).max(1), z.literal(false)]).default(0.8).describe(
       "Subscription accounts at or above this utilisation of a window are used only when no other account has room (SOFT_LIMIT_THRESHOLD); false turns it off",
     ),
-  }).prefault({}),
+  }).default({}),
   oauth: z.strictObject({
     refreshBufferMs: ms.default(600_000).describe(
       "Refresh tokens expiring within this (CCPROXY_REFRESH_BUFFER, seconds)",
@@ -203,7 +204,7 @@ export const ConfigSchema = z.strictObject({
     hotReload: z.boolean().default(true).describe(
       "Watch accountsFile for changes (CCPROXY_HOT_RELOAD)",
     ),
-  }).prefault({}),
+  }).default({}),
   tokens: z.strictObject({
     max: z.number().int().positive().optional().describe(
       "Clamp max_tokens to at most this (MAX_TOKENS_LIMIT)",
@@ -211,7 +212,7 @@ export const ConfigSchema = z.strictObject({
     min: z.number().int().positive().optional().describe(
       "Raise max_tokens to at least this (MIN_TOKENS_LIMIT)",
     ),
-  }).prefault({}),
+  }).default({}),
   customHeaders: z.record(z.string(), z.string()).default({}).describe(
     "Headers added to every upstream request",
   ),
@@ -227,7 +228,7 @@ export const ConfigSchema = z.strictObject({
   logging: z.strictObject({
     level: z.enum(["debug", "info", "warn", "error"]).default("info"),
     format: z.enum(["auto", "json", "pretty"]).default("auto"),
-  }).prefault({}),
+  }).default({}),
 }).superRefine((config, ctx) => {
   const names = new Set<string>();
   config.providers.forEach((p, i) => {
@@ -316,10 +317,11 @@ export type ProfileConfig = z.output<typeof ProfileSchema>;
 /** Pool strategy names. */
 export type Strategy = z.output<typeof StrategySchema>;
 
-/** The JSON Schema of the config file, generated from the zod schema. */
-export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(ConfigSchema, { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+/**
+ * The JSON Schema of the config file, generated from the zod schema. The converter loads only
+ * for this command, so a running gateway never pays for it.
+ */
+export async function configJsonSchema(): Promise<Record<string, unknown>> {
+  const { zodToJsonSchema } = await import("zod-to-json-schema");
+  return zodToJsonSchema(ConfigSchema, { $refStrategy: "none" }) as Record<string, unknown>;
 }

@@ -4,28 +4,28 @@
  * every request would cost more than it catches.
  * @module
  */
-import { z } from "zod";
+import { z } from "zod/v3"; // why v3: src/config/schema.ts
 
 /** `POST /v1/messages` top level. */
-export const MessagesRequestHead = z.looseObject({
+export const MessagesRequestHead = z.object({
   model: z.string().min(1, "model must not be empty"),
   messages: z.array(z.unknown()),
   max_tokens: z.number().int().positive(),
   stream: z.boolean().optional(),
-  metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
-});
+  metadata: z.object({ user_id: z.string().nullish() }).passthrough().nullish(),
+}).passthrough();
 
 /** `POST /v1/messages/count_tokens` top level. */
-export const CountTokensRequestHead = z.looseObject({
+export const CountTokensRequestHead = z.object({
   model: z.string().min(1, "model must not be empty"),
   messages: z.array(z.unknown()),
-});
+}).passthrough();
 
 /** Formats zod issues as one readable line: `max_tokens: expected number, received string`. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => {
     const path = i.path.length ? i.path.join(".") : "body";
-    const missing = i.code === "invalid_type" && /received undefined/.test(i.message);
+    const missing = i.code === "invalid_type" && i.received === "undefined";
     return missing ? `${path}: Field required` : `${path}: ${i.message}`;
   }).join("; ");
 }

@@ -4,7 +4,7 @@
  * is the upstream's (or the translator's) business.
  * @module
  */
-import { z } from "zod";
+import { z } from "zod/v3"; // why v3: src/config/schema.ts
 
 /** Message roles Chat Completions accepts (`function` is the legacy tool-result role). */
 export const CHAT_ROLES = ["system", "developer", "user", "assistant", "tool", "function"] as const;
@@ -15,22 +15,23 @@ const positiveInt = z.number().int().positive();
  * `POST /v1/chat/completions` top level. Optional fields also accept `null`, which OpenAI treats
  * as "not set" and several clients send.
  */
-export const ChatRequestHead = z.looseObject({
+export const ChatRequestHead = z.object({
   model: z.string().min(1, "model must not be empty"),
   messages: z.array(
-    z.looseObject({
+    z.object({
       role: z.enum(CHAT_ROLES, {
-        error: `role must be one of ${CHAT_ROLES.join(", ")}`,
+        errorMap: () => ({ message: `role must be one of ${CHAT_ROLES.join(", ")}` }),
       }),
-    }),
+    }).passthrough(),
   ).min(1, "messages must contain at least one message"),
   stream: z.boolean().nullish(),
   max_tokens: positiveInt.nullish(),
   max_completion_tokens: positiveInt.nullish(),
   // One choice per request: the Anthropic Messages API has no equivalent of n > 1.
-  n: z.literal(1, { error: "n > 1 is not supported: this gateway returns a single choice" })
-    .nullish(),
-});
+  n: z.literal(1, {
+    errorMap: () => ({ message: "n > 1 is not supported: this gateway returns a single choice" }),
+  }).nullish(),
+}).passthrough();
 
 /** The validated head (other fields pass through untyped). */
 export type ChatRequestHeadShape = z.infer<typeof ChatRequestHead>;
@@ -48,7 +49,7 @@ function paramPath(path: readonly PropertyKey[]): string {
 export function describeOpenAIIssues(error: z.ZodError): string {
   return error.issues.map((issue) => {
     const path = issue.path.length ? paramPath(issue.path) : "body";
-    const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
+    const missing = issue.code === "invalid_type" && issue.received === "undefined";
     return missing ? `${path}: Field required` : `${path}: ${issue.message}`;
   }).join("; ");
 }

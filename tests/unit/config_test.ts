@@ -53,7 +53,7 @@ Deno.test("validation error names the file, the field path and what was expected
 
 Deno.test("validation error for a wrong type and out-of-range number names server.port", () => {
   let err = configError(() => validateConfig({ server: { port: "abc" } }, "c.yaml"));
-  assert.match(err.problems[0], /^server\.port: .*expected number/);
+  assert.equal(err.problems[0], "server.port: Expected number, received string");
   err = configError(() => validateConfig({ server: { port: 70000 } }, "c.yaml"));
   assert.match(err.problems[0], /^server\.port: .*65535/);
 });
@@ -630,8 +630,8 @@ Deno.test("validation errors from a file name that file", async () => {
 
 // ---------------------------------------------------------------- JSON Schema
 
-Deno.test("configJsonSchema describes the config file", () => {
-  const schema = configJsonSchema();
+Deno.test("configJsonSchema describes the config file", async () => {
+  const schema = await configJsonSchema();
   assert.equal(typeof schema, "object");
   const properties = schema.properties as Record<string, unknown>;
   assert.ok(properties, "has properties");

@@ -5,5 +5,5 @@ Deno.test("docs/config.schema.json is the schema the code generates (run `deno t
   const file = JSON.parse(
     await Deno.readTextFile(new URL("../../docs/config.schema.json", import.meta.url)),
   );
-  assert.deepEqual(file, configJsonSchema());
+  assert.deepEqual(file, await configJsonSchema());
 });
