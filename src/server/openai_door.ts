@@ -7,7 +7,11 @@
 import type { Gateway } from "../gateway.ts";
 import { logger } from "../observability/log.ts";
 import { openAIError } from "../protocol/openai_error.ts";
-import { ChatRequestHead, describeOpenAIIssues } from "../protocol/openai_request.ts";
+import {
+  ChatRequestHead,
+  describeOpenAIIssues,
+  openAIIssueParam,
+} from "../protocol/openai_request.ts";
 import type { MessagesCall } from "../routing/call.ts";
 import { dispatch } from "../routing/dispatch.ts";
 import { parseJsonObject, readBodyOrReject } from "./body.ts";
@@ -22,9 +26,14 @@ export async function handleChatCompletions(
   const startedAt = performance.now();
   const gen = gateway.generation;
   const id = newRequestId();
-  const reject = (status: number, message: string, type = "invalid_request_error") => {
+  const reject = (
+    status: number,
+    message: string,
+    type = "invalid_request_error",
+    param: string | null = null,
+  ) => {
     logger.info("request rejected", { id, route: "chat_completions", status, error: message });
-    return openAIError(status, message, { type, headers: { "x-request-id": id } });
+    return openAIError(status, message, { type, param, headers: { "x-request-id": id } });
   };
   const read = await readBodyOrReject(request, gen.config.server.bodyLimit);
   if (!read.ok) return reject(read.status, read.message);
@@ -33,7 +42,15 @@ export async function handleChatCompletions(
   if (!json.ok) return reject(json.status, json.message);
   const body = json.body;
   const parsed = ChatRequestHead.safeParse(body);
-  if (!parsed.success) return reject(400, describeOpenAIIssues(parsed.error));
+  if (!parsed.success) {
+    // `param` names the first offending field, as OpenAI's own 400s do (SDKs expose it).
+    return reject(
+      400,
+      describeOpenAIIssues(parsed.error),
+      undefined,
+      openAIIssueParam(parsed.error),
+    );
+  }
   const record = body as Record<string, unknown>;
   const call: MessagesCall = {
     id,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import OpenAI from "openai";
 import { FakeUpstream } from "../helpers/fake_upstream.ts";
 import { anthropicProvider, messageBody, post, startTestGateway } from "../helpers/gateway.ts";
 
@@ -91,6 +92,33 @@ Deno.test("bad input gets a clear Anthropic error and the gateway keeps serving"
   assert.equal(ok.status, 200, "still serving after all of that");
   await ok.body?.cancel();
   assert.equal(fake.requests.length, 1);
+});
+
+Deno.test("a bad Chat Completions request: the OpenAI SDK gets a 400 naming the parameter", async () => {
+  await using fake = await FakeUpstream.start();
+  await using gw = await startTestGateway({
+    auth: { clientKeys: ["client-key-0001"] },
+    providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
+  });
+  const client = new OpenAI({ apiKey: "client-key-0001", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ model: "m", messages: [{ role: "bot", content: "hi" }] }, "messages[0].role", /role must/],
+    [{ model: "m", messages: [] }, "messages", /at least one message/],
+    [{ messages: [{ role: "user", content: "hi" }] }, "model", /model: Field required/],
+    [{ model: "m", messages: [{ role: "user", content: "hi" }], n: 2 }, "n", /n > 1/],
+  ];
+  for (const [body, param, message] of cases) {
+    const error = await client.chat.completions.create(body as never).then(
+      () => assert.fail(`accepted ${JSON.stringify(body)}`),
+      (e) => e,
+    );
+    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+    assert.equal(error.status, 400);
+    assert.equal(error.type, "invalid_request_error");
+    assert.equal(error.param, param);
+    assert.match(error.message, message);
+  }
+  assert.equal(fake.requests.length, 0, "nothing bad reached the upstream");
 });
 
 Deno.test("status endpoints need the admin key when one is set and never show secrets", async () => {
