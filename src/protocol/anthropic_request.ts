@@ -21,10 +21,16 @@ export const CountTokensRequestHead = z.object({
   messages: z.array(z.unknown()),
 }).passthrough();
 
-/** Formats zod issues as one readable line: `max_tokens: expected number, received string`. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * Formats zod issues as one readable line: `max_tokens: Expected number, received string`.
+ * `spell` writes a non-empty path (dotted by default; the OpenAI door passes its own).
+ */
+export function describeIssues(
+  error: z.ZodError,
+  spell: (path: (string | number)[]) => string = (path) => path.join("."),
+): string {
   return error.issues.map((i) => {
-    const path = i.path.length ? i.path.join(".") : "body";
+    const path = i.path.length ? spell(i.path) : "body";
     const missing = i.code === "invalid_type" && i.received === "undefined";
     return missing ? `${path}: Field required` : `${path}: ${i.message}`;
   }).join("; ");

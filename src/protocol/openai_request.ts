@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod/v3"; // why v3: src/config/schema.ts
+import { describeIssues } from "./anthropic_request.ts";
 
 /** Message roles Chat Completions accepts (`function` is the legacy tool-result role). */
 export const CHAT_ROLES = ["system", "developer", "user", "assistant", "tool", "function"] as const;
@@ -47,11 +48,7 @@ function paramPath(path: readonly PropertyKey[]): string {
 
 /** Formats zod issues as one readable line: `messages[0].role: role must be one of …`. */
 export function describeOpenAIIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => {
-    const path = issue.path.length ? paramPath(issue.path) : "body";
-    const missing = issue.code === "invalid_type" && issue.received === "undefined";
-    return missing ? `${path}: Field required` : `${path}: ${issue.message}`;
-  }).join("; ");
+  return describeIssues(error, paramPath);
 }
 
 /** The parameter the first issue is about, for the `param` field of the OpenAI error. */
