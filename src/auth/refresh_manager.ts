@@ -8,6 +8,7 @@
  * @module
  */
 import { logger } from "../observability/log.ts";
+import { rememberSecrets } from "../observability/secrets.ts";
 import { withKvRetry } from "../store/kv.ts";
 import { ROOT } from "../store/keys.ts";
 import type { OAuthEntry, OAuthStore, OAuthTokens } from "./oauth_store.ts";
@@ -71,9 +72,20 @@ export class RefreshManager {
       const id = `${e.record.provider}/${e.record.name}`;
       seen.add(id);
       const current = this.#entries.get(id);
-      if (!current || current.versionstamp < e.versionstamp) this.#entries.set(id, e);
+      if (!current || current.versionstamp < e.versionstamp) this.#put(id, e);
     }
-    for (const id of this.#entries.keys()) if (!seen.has(id)) this.#entries.delete(id);
+    for (const id of [...this.#entries.keys()]) if (!seen.has(id)) this.#drop(id);
+  }
+
+  #put(id: string, entry: OAuthEntry): void {
+    this.#entries.set(id, entry);
+    // Logs and error messages never repeat a token, even one an upstream echoes back.
+    rememberSecrets(`oauth:${id}`, [entry.tokens.accessToken, entry.tokens.refreshToken]);
+  }
+
+  #drop(id: string): void {
+    this.#entries.delete(id);
+    rememberSecrets(`oauth:${id}`, []);
   }
 
   /** The entry of `id`, if known. */
@@ -132,7 +144,7 @@ export class RefreshManager {
         try {
           const fresh = await this.#store.load(provider, name);
           if (!fresh) throw new Error(`no stored credentials for ${id}`);
-          this.#entries.set(id, fresh);
+          this.#put(id, fresh);
           // Another process rotated it while we waited: use theirs, never refresh twice.
           const rotated = fresh.tokens.expiresAt !== known;
           if (
@@ -152,7 +164,7 @@ export class RefreshManager {
         latest && latest.tokens.expiresAt !== known &&
         latest.tokens.expiresAt - Date.now() > USE_MARGIN_MS
       ) {
-        this.#entries.set(id, latest);
+        this.#put(id, latest);
         return latest.tokens;
       }
     }
@@ -188,10 +200,10 @@ export class RefreshManager {
     const versionstamp = await this.#store.commitRefreshed(entry, tokens);
     if (!versionstamp) {
       logger.warn("refreshed tokens lost a commit race; keeping them in memory", { account: id });
-      this.#entries.set(id, { ...entry, tokens });
+      this.#put(id, { ...entry, tokens });
       return tokens;
     }
-    this.#entries.set(id, {
+    this.#put(id, {
       ...entry,
       tokens,
       record: { ...entry.record, expiresAt: tokens.expiresAt },

@@ -3,6 +3,7 @@
  * Lines are batched and written off the request path; credentials are scrubbed before writing.
  * @module
  */
+import { maskKnownSecrets } from "./secrets.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -24,16 +25,21 @@ export type LogFields = Record<string, unknown>;
 export type LogSink = (line: string) => void;
 
 const encoder = new TextEncoder();
-// Secrets that look like API keys or tokens are cut even if a caller logs them by mistake.
+// Secrets that look like API keys or tokens are cut even if a caller logs them by mistake:
+// `sk-…` keys, bearer tokens, JWTs, Google API keys and `key=` query parameters (in URLs that
+// fetch errors repeat).
 const SECRET_PATTERN =
-  /\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]{6,}|\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(ey[A-Za-z0-9_-]{6})[A-Za-z0-9._-]{20,}/g;
+  /\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]{6,}|\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(ey[A-Za-z0-9_-]{6})[A-Za-z0-9._-]{20,}|\b(AIza)[A-Za-z0-9_-]{20,}|([?&](?:api_?)?key=)[^&\s"')]{8,}/g;
 const SECRET_FIELD = /(key|token|secret|authorization|password|credential)/i;
 
-/** Removes anything that looks like a credential from a string. */
+/**
+ * Removes credentials from a string: every credential the gateway holds (see
+ * {@link maskKnownSecrets}), then anything shaped like one.
+ */
 export function scrubSecrets(text: string): string {
-  return text.replace(
+  return maskKnownSecrets(text).replace(
     SECRET_PATTERN,
-    (_m, sk, bearer, jwt) => sk ? `${sk}…` : bearer ? `${bearer}…` : `${jwt}…`,
+    (_m, sk, bearer, jwt, google, param) => `${sk ?? bearer ?? jwt ?? google ?? param}…`,
   );
 }
 

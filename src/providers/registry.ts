@@ -5,6 +5,7 @@
  */
 import type { Config, ProviderConfig } from "../config/schema.ts";
 import { logger } from "../observability/log.ts";
+import { rememberSecrets } from "../observability/secrets.ts";
 import { Account, type AccountSpec } from "../pool/account.ts";
 import { emptyState } from "../pool/account_state.ts";
 import { Pool } from "../pool/pool.ts";
@@ -104,6 +105,7 @@ export function buildProviders(
     }
   }
   const providers: ProviderMap = new Map();
+  const credentials: string[] = [...config.auth.clientKeys];
   for (const raw of configs) {
     if (!raw.enabled) continue;
     if (!IMPLEMENTED.has(raw.type)) {
@@ -156,6 +158,10 @@ export function buildProviders(
         });
       }
     }
+    for (const spec of specs) {
+      // OAuth accounts hold a placeholder here; their tokens are remembered by the manager.
+      if (!spec.credential.startsWith("oauth:")) credentials.push(spec.credential);
+    }
     const accounts = specs.map((spec) => {
       const account = new Account(spec, table, config.circuit);
       // State belongs to a credential: a new key under an old name starts clean.
@@ -186,6 +192,8 @@ export function buildProviders(
       : createAnthropicCompatibleProvider(pc, pool, ctx);
     providers.set(pc.name, provider);
   }
+  // Logs and error messages never repeat a credential, even one an upstream echoes back.
+  rememberSecrets("accounts", credentials);
   const families = new Set([...providers.values()].map((p) => p.signatureFamily ?? "unsigned"));
   ctx.mixedFamilies = families.size > 1;
   return providers;

@@ -8,6 +8,7 @@
  */
 import type { Config } from "../config/schema.ts";
 import { logger } from "../observability/log.ts";
+import { maskKnownSecretsInBytes } from "../observability/secrets.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
 import type { PickContext } from "../pool/pool.ts";
@@ -276,7 +277,8 @@ async function attempt(
       "x-ccgate-provider": provider.name,
       "x-ccgate-account": account.name,
     });
-    return { response: new Response(body, { status, headers }) };
+    // The upstream's own answer, passed on; a credential it repeats is masked.
+    return { response: new Response(maskKnownSecretsInBytes(body), { status, headers }) };
   }
   applyVerdict(account, target, verdict, up.response.headers, ctx, `${status} ${message}`);
   return { failure: { verdict, message, status, body, headers: up.response.headers } };

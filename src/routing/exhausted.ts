@@ -3,6 +3,8 @@
  * upstream error passed on, or a gateway error saying why.
  * @module
  */
+import { scrubSecrets } from "../observability/log.ts";
+import { maskKnownSecretsInBytes } from "../observability/secrets.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import type { Verdict } from "../upstream/outcome.ts";
 import type { MessagesCall } from "./call.ts";
@@ -63,11 +65,14 @@ export function exhausted(
   } else if (last?.status && last.body && last.verdict === "server_error") {
     // Every target failed the same transient way: pass the last upstream answer on.
     const headers = responseHeaderList(last.headers ?? new Headers());
-    response = new Response(last.body, { status: last.status, headers });
+    response = new Response(maskKnownSecretsInBytes(last.body), { status: last.status, headers });
   } else if (last) {
     response = wire.errorResponse(
       502,
-      `No upstream account could serve ${call.model} (${summary}); last error: ${last.message}`,
+      // Failure messages can carry upstream text and URLs: no credential goes back out.
+      scrubSecrets(
+        `No upstream account could serve ${call.model} (${summary}); last error: ${last.message}`,
+      ),
       {
         requestId: call.id,
       },

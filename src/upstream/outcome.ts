@@ -3,6 +3,7 @@
  * (and what that means for the account).
  * @module
  */
+import { scrubSecrets } from "../observability/log.ts";
 
 /** What the failover loop does with an upstream status. */
 export type Verdict =
@@ -44,14 +45,18 @@ export function verdictForErrorType(type: string | undefined): Verdict {
   }
 }
 
-/** Reads `error.message` from an Anthropic (or OpenAI) error body, for logs and status. */
+/**
+ * Reads `error.message` from an Anthropic (or OpenAI) error body, for logs, status and the
+ * gateway's own error messages; credentials are masked (some upstreams repeat the key in a 401).
+ */
 export function errorMessageOf(text: string): string {
+  let message = text.slice(0, 200);
   try {
     const json = JSON.parse(text);
-    const message = json?.error?.message ?? json?.message;
-    if (typeof message === "string") return message.slice(0, 300);
+    const found = json?.error?.message ?? json?.message;
+    if (typeof found === "string") message = found.slice(0, 300);
   } catch {
     // not JSON
   }
-  return text.slice(0, 200);
+  return scrubSecrets(message);
 }

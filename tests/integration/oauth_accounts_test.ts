@@ -296,6 +296,28 @@ Deno.test("no token ever reaches the log output of a run with OAuth accounts", a
   assert.ok(t.gw.logs.some((l) => l.includes("token refreshed")), "the run did log refreshes");
 });
 
+Deno.test("a subscription token an upstream repeats in its 401 is masked for the client", async () => {
+  // Shaped like no key pattern: only the gateway's knowledge of its tokens can mask it.
+  const accessToken = `zz-subscription-token-${crypto.randomUUID().slice(0, 8)}`;
+  await using t = await setup((req: { headers: Headers }) => ({
+    kind: "error",
+    status: 401,
+    message: `token ${req.headers.get("authorization")?.slice(7)} was revoked`,
+  }));
+  await t.gw.gateway.oauthStore!.save("claude", "echo", {
+    accessToken,
+    refreshToken: t.token.mintRefreshToken(),
+    expiresAt: Date.now() + 3600_000,
+  }, { source: "import" });
+  for (let i = 0; i < 50 && !t.gw.gateway.findAccount("claude/echo"); i++) await sleep(50);
+  const res = await post(`${t.gw.url}/v1/messages`, messageBody());
+  const text = await res.text();
+  assert.equal(res.status, 502);
+  assert.match(text, /token zz-s… was revoked/);
+  assert.ok(!text.includes(accessToken), "the answer does not repeat the token");
+  assert.ok(!t.gw.logs.join("").includes(accessToken), "no log line repeats it");
+});
+
 Deno.test("CCPROXY_ACCOUNTS_PATH: accounts.json is served and hot-reloaded without a restart", async () => {
   await using token = startFakeOAuth();
   await using upstream = await FakeUpstream.start();

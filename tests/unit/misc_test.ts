@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { fingerprint, maskSecret, timingSafeEqual } from "../../src/util/secret.ts";
 import { configureLogging, log, scrubSecrets, setLogSink } from "../../src/observability/log.ts";
+import {
+  maskKnownSecrets,
+  maskKnownSecretsInBytes,
+  rememberSecrets,
+} from "../../src/observability/secrets.ts";
 import { sessionIdFromUserId } from "../../src/protocol/anthropic_request.ts";
 import { lastEventBoundary } from "../../src/upstream/relay.ts";
 import { verdictFor, verdictForErrorType } from "../../src/upstream/outcome.ts";
@@ -90,6 +95,36 @@ Deno.test("scrubSecrets cuts sk- keys, Bearer tokens and JWTs", () => {
 
   assert.equal(scrubSecrets("nothing secret here"), "nothing secret here");
   assert.equal(scrubSecrets("sk-short"), "sk-short", "too short to be a key");
+});
+
+Deno.test("scrubSecrets cuts Google API keys and key= query parameters", () => {
+  const google = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW";
+  assert.equal(scrubSecrets(`bad key ${google}.`), "bad key AIza….");
+  assert.equal(
+    scrubSecrets("error sending request for url (https://x.test/v1?alt=sse&key=abcdef123456)"),
+    "error sending request for url (https://x.test/v1?alt=sse&key=…)",
+  );
+});
+
+Deno.test("known secrets are masked whatever their shape, and forgotten when replaced", () => {
+  const odd = "zz-not-a-usual-key-shape-0042";
+  try {
+    rememberSecrets("test-owner", [odd, "short"]);
+    assert.equal(maskKnownSecrets(`invalid x-api-key: ${odd}`), "invalid x-api-key: zz-n…");
+    assert.equal(scrubSecrets(`reason: ${odd}`), "reason: zz-n…", "logs mask it too");
+    assert.equal(maskKnownSecrets("short stays"), "short stays", "values under 8 chars ignored");
+    const bytes = new TextEncoder().encode(`{"error":{"message":"key ${odd}"}}`);
+    assert.equal(
+      new TextDecoder().decode(maskKnownSecretsInBytes(bytes)),
+      '{"error":{"message":"key zz-n…"}}',
+    );
+    const clean = new TextEncoder().encode('{"ok":true}');
+    assert.equal(maskKnownSecretsInBytes(clean), clean, "untouched bytes are the same array");
+    rememberSecrets("test-owner", []);
+    assert.equal(maskKnownSecrets(odd), odd, "a forgotten owner's secrets are not masked");
+  } finally {
+    rememberSecrets("test-owner", []);
+  }
 });
 
 Deno.test("log() writes a JSON line with secret fields redacted", () => {
