@@ -1,9 +1,10 @@
 /**
  * The failover loop. A call walks its chains (model → providers → accounts) until an upstream
  * serves it. 429, 529, 5xx, timeouts and connection errors move to the next account, then the
- * next provider, then the fallback model; client errors return as they are. When every account
- * is cooling down, a reset within `maxWaitMs` is waited for; otherwise the client gets a 429
- * whose `retry-after` is the soonest reset.
+ * next provider, then the fallback model; client errors return as they are. An account that
+ * failed a call other than by a 429 is not asked again within it. When every account is
+ * cooling down, a reset within `maxWaitMs` is waited for; otherwise the client gets a 429
+ * whose `retry-after` is the soonest reset. An open circuit is probed when nothing else is left.
  * @module
  */
 import type { Config } from "../config/schema.ts";
@@ -22,6 +23,7 @@ import { readAll, relay } from "../upstream/relay.ts";
 import { UpstreamFailure } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf, type Verdict, verdictFor } from "../upstream/outcome.ts";
 import { InvalidRequestBody, type MessagesCall } from "./call.ts";
+import { failedKey, lastResort, soonestReset } from "./availability.ts";
 import { exhausted, type Failure } from "./exhausted.ts";
 import { recordUsage, type RequestRecord, writeRecord } from "./request_record.ts";
 import type { Chain, Router, Target } from "./router.ts";
@@ -52,7 +54,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const clientGone = () => new Response(null, { status: 499 });
+/** The client left before an answer: nothing to send, but the request still gets its line. */
+function clientGone(record: RequestRecord, call: MessagesCall): Response {
+  record.status = 499;
+  record.error = "client disconnected";
+  writeRecord(record, call.startedAt);
+  return new Response(null, { status: 499 });
+}
 
 /** The wire protocol object for a call. */
 export function wireOf(call: MessagesCall): WireProtocol {
@@ -92,6 +100,21 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
     );
   }
 
+  // Accounts that failed this call other than by a rate limit (5xx, 529, timeout, a rejected
+  // credential) are not asked again within it, per model: retrying a server error is the
+  // client's to do, with its own backoff. Only rate-limit resets are waited for.
+  const failed = new Set<string>();
+  let probed = false;
+  const run = async (target: Target, account: Account): Promise<Response | undefined> => {
+    record.attempts++;
+    const result = await attempt(call, target, account, ctx, record);
+    if ("response" in result) return result.response;
+    last = result.failure;
+    if (last.verdict !== "rate_limited") failed.add(failedKey(account, target));
+    (record.failovers ??= []).push(`${account.id}:${last.status ?? last.verdict}`);
+    return undefined;
+  };
+
   while (true) {
     const tried = new Set<string>();
     const attemptsBefore = record.attempts;
@@ -101,22 +124,32 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
         // Order once per target, so a failover takes the next account in the strategy's order.
         for (const account of candidates(call, target)) {
           if (record.attempts >= failover.maxAttempts) break;
-          if (tried.has(account.id) || account.unavailable(target.model, Date.now())) continue;
+          if (
+            tried.has(account.id) || failed.has(failedKey(account, target)) ||
+            account.unavailable(target.model, Date.now())
+          ) continue;
           tried.add(account.id);
-          record.attempts++;
-          const result = await attempt(call, target, account, ctx, record);
-          if ("response" in result) return result.response;
-          last = result.failure;
-          (record.failovers ??= []).push(
-            `${account.id}:${result.failure.status ?? result.failure.verdict}`,
-          );
-          if (call.signal.aborted) return clientGone();
+          const response = await run(target, account);
+          if (response) return response;
+          if (call.signal.aborted) return clientGone(record, call);
         }
       }
     }
-    if (call.signal.aborted) return clientGone();
+    if (call.signal.aborted) return clientGone(record, call);
+    // An open circuit steers traffic away from a failing account; it never refuses a call that
+    // nothing else could serve. Once per call, the account whose circuit opened first is
+    // probed early.
+    if (!probed && record.attempts < failover.maxAttempts) {
+      const probe = lastResort(plan.chains, call, failed, Date.now());
+      if (probe) {
+        probed = true;
+        const response = await run(probe.target, probe.account);
+        if (response) return response;
+        if (call.signal.aborted) return clientGone(record, call);
+      }
+    }
     const now = Date.now();
-    const soonest = soonestReset(plan.chains, call, now);
+    const soonest = soonestReset(plan.chains, call, failed, now);
     const stalled = record.attempts === attemptsBefore && soonest !== undefined && soonest <= now;
     if (
       !stalled && soonest !== undefined && soonest <= waitUntil &&
@@ -126,7 +159,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
       const wait = Math.max(soonest - now, 50);
       record.waited_ms = (record.waited_ms ?? 0) + wait;
       await sleep(wait, call.signal);
-      if (call.signal.aborted) return clientGone();
+      if (call.signal.aborted) return clientGone(record, call);
       continue;
     }
     return exhausted(call, wireOf(call), plan.chains, last, soonest, record);
@@ -155,22 +188,6 @@ function candidates(call: MessagesCall, target: Target): readonly Account[] {
   return pool.candidates(target.model, sessionOf(call), Date.now()).ready;
 }
 
-function soonestReset(chains: Chain[], call: MessagesCall, now: number): number | undefined {
-  let soonest: number | undefined;
-  for (const chain of chains) {
-    for (const target of chain.targets) {
-      if (!target.provider.supports(call.endpoint)) continue;
-      for (const account of target.provider.pool.accounts) {
-        if (call.pinnedAccount && account.name !== call.pinnedAccount) continue;
-        const blocked = account.unavailable(target.model, now);
-        if (!blocked) return now; // became available (e.g. a reset passed during the round)
-        if (blocked.until !== undefined) soonest = Math.min(soonest ?? Infinity, blocked.until);
-      }
-    }
-  }
-  return soonest;
-}
-
 async function attempt(
   call: MessagesCall,
   target: Target,
@@ -197,7 +214,7 @@ async function attempt(
     const failure = error instanceof UpstreamFailure
       ? error
       : new UpstreamFailure("network", String(error));
-    if (failure.kind === "aborted") return { response: clientGone() };
+    if (failure.kind === "aborted") return { response: clientGone(record, call) };
     account.failed(Date.now());
     logger.debug("upstream attempt failed", {
       id: call.id,
@@ -242,7 +259,7 @@ async function attempt(
       return result;
     }
     end();
-    if (call.signal.aborted) return { response: clientGone() };
+    if (call.signal.aborted) return { response: clientGone(record, call) };
     applyVerdict(
       account,
       target,

@@ -390,6 +390,97 @@ Deno.test("circuit breaker opens after consecutive failures and a half-open prob
   assert.equal((await (await fetch(`${gw.url}/status/accounts/a`)).json()).status, "available");
 });
 
+Deno.test("a server error is not retried on the same account within a request", async () => {
+  await using fake = await FakeUpstream.start(() => ({
+    kind: "error",
+    status: 500,
+    message: "upstream broke",
+  }));
+  await using gw = await startTestGateway({
+    providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
+  });
+  const res = await post(`${gw.url}/v1/messages`, messageBody());
+  assert.equal(res.status, 500, "the upstream's own answer, at once");
+  assert.equal((await res.json()).error.message, "upstream broke");
+  assert.equal(fake.requests.length, 1, "one upstream call: retrying is the client's to do");
+  await bookkept();
+  const line = requestLines(gw.logs)[0];
+  assert.equal(line.attempts, 1);
+  assert.equal(line.waited_ms, undefined, "nothing waited for");
+});
+
+Deno.test("an open circuit never refuses a call nothing else can serve: it is probed early", async () => {
+  let healthy = false;
+  await using fake = await FakeUpstream.start(() =>
+    healthy ? { kind: "text" } : { kind: "error", status: 529 }
+  );
+  await using gw = await startTestGateway({
+    circuit: { failureThreshold: 2, openMs: 60_000 },
+    providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
+  });
+  for (let i = 0; i < 3; i++) {
+    const res = await post(`${gw.url}/v1/messages`, messageBody());
+    assert.equal(res.status, 529, "the upstream's overload, never a gateway 429");
+    await res.body?.cancel();
+  }
+  assert.equal(fake.requests.length, 3, "one upstream call per request, open circuit or not");
+  assert.equal(
+    (await (await fetch(`${gw.url}/status/accounts/anthropic-1`)).json()).status,
+    "circuit_open",
+  );
+  healthy = true;
+  const res = await post(`${gw.url}/v1/messages`, messageBody());
+  assert.equal(res.status, 200, "served as soon as the upstream recovered");
+  await res.body?.cancel();
+  assert.equal(
+    (await (await fetch(`${gw.url}/status/accounts/anthropic-1`)).json()).status,
+    "available",
+    "the probe's success closed the circuit",
+  );
+});
+
+Deno.test("an open circuit is probed only after the healthy accounts, once per request", async () => {
+  await using fake = await FakeUpstream.start((req) =>
+    req.key === "key-b" ? { kind: "text" } : { kind: "error", status: 500 }
+  );
+  await using gw = await startTestGateway({
+    circuit: { failureThreshold: 1, openMs: 60_000 },
+    providers: [
+      anthropicProvider("anthropic", fake.url, [], {
+        strategy: "priority",
+        accounts: [
+          { name: "a", apiKey: "key-a", priority: 0 },
+          { name: "b", apiKey: "key-b", priority: 1 },
+        ],
+      }),
+    ],
+  });
+  for (let i = 0; i < 3; i++) {
+    const res = await post(`${gw.url}/v1/messages`, messageBody());
+    assert.equal(res.headers.get("x-ccgate-account"), "b");
+    await res.body?.cancel();
+  }
+  assert.equal(fake.byKey("key-a").length, 1, "a's open circuit sends traffic to b");
+});
+
+Deno.test("a request the client abandons still gets its log line", async () => {
+  await using fake = await FakeUpstream.start(() => ({ kind: "hang" }));
+  await using gw = await startTestGateway({
+    providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
+  });
+  await fetch(`${gw.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(messageBody()),
+    signal: AbortSignal.timeout(300),
+  }).catch(() => {});
+  for (let i = 0; i < 50 && requestLines(gw.logs).length === 0; i++) await sleep(20);
+  const [line] = requestLines(gw.logs);
+  assert.equal(line?.status, 499);
+  assert.equal(line.error, "client disconnected");
+  assert.equal(line.account, "anthropic-1");
+});
+
 Deno.test("a client disconnect cancels the upstream request", async () => {
   await using fake = await FakeUpstream.start(() => ({
     kind: "text",
