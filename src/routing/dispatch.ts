@@ -222,7 +222,10 @@ async function attempt(
       account: account.name,
       error: failure.message,
     });
-    return { failure: { verdict: "server_error", message: `${failure.kind}: ${failure.message}` } };
+    const message = failure.kind === "invalid"
+      ? failure.message
+      : `${failure.kind}: ${failure.message}`;
+    return { failure: { verdict: "server_error", message } };
   }
   const status = up.response.status;
   record.upstream_status = status;

@@ -105,7 +105,7 @@ export async function adaptResponse(
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
-      throw new UpstreamFailure("network", "upstream answered 2xx with invalid JSON");
+      throw new UpstreamFailure("invalid", "upstream answered 2xx with invalid JSON");
     }
     const body = to === "anthropic"
       ? fromOpenAIResponse(json as ChatCompletion, options.model, options.toolNames)

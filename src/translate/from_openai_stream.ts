@@ -1,10 +1,11 @@
 /**
  * OpenAI Chat Completions SSE → Anthropic Messages SSE (protocols.md §3.7, pitfalls §3.8).
  *
- * Guarantees, whatever the upstream sends: `message_start` first; content blocks with strictly
- * increasing indices, one open at a time, deltas only to the open one; every tool block's
- * `input_json_delta` fragments concatenate to one valid JSON object; the stream ends with
- * `message_delta` + `message_stop`, or with one `error` event. The transform never throws.
+ * Guarantees, whatever the upstream sends: `message_start` first (or, when the upstream fails
+ * before its first message is through, nothing but one `error` event); content blocks with
+ * strictly increasing indices, one open at a time, deltas only to the open one; every tool
+ * block's `input_json_delta` fragments concatenate to one valid JSON object; the stream ends
+ * with `message_delta` + `message_stop`, or with one `error` event. The transform never throws.
  * @module
  */
 import { OpenAIStreamConverter, type OpenAIStreamOptions } from "./from_openai_converter.ts";
@@ -43,17 +44,34 @@ export function openAIToAnthropicStream(
     }
     return out;
   };
+  // `message_start` waits until the upstream's messages produce something (a role-only chunk
+  // does not). An upstream that fails first (an error payload, garbage, nothing at all) then
+  // gives a stream that is one `error` event, which the relay sees before anything reached the
+  // client: it fails over.
+  let head: string | undefined;
+  const emit = (
+    controller: TransformStreamDefaultController<Uint8Array>,
+    out: string,
+    last = false,
+  ) => {
+    if (head !== undefined) {
+      if (!out) return;
+      if (!(converter.ended && out.startsWith("event: error"))) out = head + out;
+      head = undefined;
+    }
+    send(controller, out, last);
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      send(controller, converter.start());
+    start() {
+      head = converter.start();
     },
     transform(chunk, controller) {
       if (converter.ended) return;
-      send(controller, run(() => decoder.push(chunk)));
+      emit(controller, run(() => decoder.push(chunk)));
     },
     flush(controller) {
       if (converter.ended) return;
-      send(controller, run(() => decoder.end()) + converter.end(), true);
+      emit(controller, run(() => decoder.end()) + converter.end(), true);
     },
   });
 }

@@ -12,7 +12,7 @@
  * - The end: `message_stop` → (usage chunk with `choices: []` if asked) → `data: [DONE]`. An
  *   `error` event, or input that ends before `message_stop`, ends the output with an error chunk
  *   and no `[DONE]`, so clients raise instead of taking a cut answer as complete.
- * - The transform never throws: malformed events are skipped.
+ * - The transform never throws: a malformed event ends the output with an error chunk.
  * @module
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
@@ -98,13 +98,18 @@ export function anthropicToOpenAIStream(
 
   const onEvent = (event: EventSourceMessage) => {
     if (ended) return;
-    let data: Record<string, any>;
+    let data: Record<string, any> | undefined;
     try {
       data = JSON.parse(event.data);
-    } catch {
-      return; // not JSON: nothing to translate
+    } catch { /* reported below */ }
+    if (!data || typeof data !== "object") {
+      // Skipping it could turn a broken stream into an empty "success".
+      fail(
+        "server_error",
+        `The upstream sent an invalid stream event: ${event.data.slice(0, 200)}`,
+      );
+      return;
     }
-    if (!data || typeof data !== "object") return;
     switch (event.event ?? data.type) {
       case "message_start": {
         const message = data.message ?? {};

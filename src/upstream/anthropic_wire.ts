@@ -135,18 +135,38 @@ function dataOf(text: string, from: number, to: number): string {
   return out.trimEnd();
 }
 
-/** The `error.type` of an SSE error event at the very start of a chunk, if it is one. */
+/**
+ * How a stream's first chunk says it failed, if it does: an `error` event at its very start
+ * (its `error.type`), or a first event whose data is not JSON (nothing reached the client yet,
+ * so a broken stream fails over rather than reaching a client that cannot parse it).
+ */
 export function leadingErrorEvent(
   chunk: Uint8Array<ArrayBuffer>,
 ): { type?: string; message?: string } | undefined {
   const head = new TextDecoder().decode(chunk.subarray(0, 2048));
-  if (!/^\s*event:\s*error\b/.test(head)) return undefined;
+  if (!/^\s*event:\s*error\b/.test(head)) return invalidFirstEvent(head);
   const data = head.match(/data:\s*(.*)/)?.[1];
   try {
     const json = data ? JSON.parse(data) : undefined;
     return { type: json?.error?.type, message: json?.error?.message };
   } catch {
     return { type: "api_error" };
+  }
+}
+
+function invalidFirstEvent(head: string): { type: string; message: string } | undefined {
+  const end = head.search(/\r?\n\r?\n/);
+  if (end < 0) return undefined; // not all within the head: left to the client
+  const data = dataOf(head.replace(/\r\n/g, "\n"), 0, end);
+  if (!data) return undefined;
+  try {
+    JSON.parse(data);
+    return undefined;
+  } catch {
+    return {
+      type: "api_error",
+      message: `the upstream's first event is not JSON: ${data.slice(0, 100)}`,
+    };
   }
 }
 

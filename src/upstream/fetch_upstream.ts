@@ -9,13 +9,16 @@ import { armDeadline, type Deadline } from "./deadlines.ts";
 
 /** Why an upstream attempt failed before it produced a response. */
 export class UpstreamFailure extends Error {
-  /** `timeout`, `network` (refused, reset, DNS) or `aborted` (client gone). */
-  readonly kind: "timeout" | "network" | "aborted";
+  /**
+   * `timeout`, `network` (refused, reset, DNS), `aborted` (client gone) or `invalid` (an answer
+   * that cannot be read, such as a 2xx whose JSON does not parse).
+   */
+  readonly kind: "timeout" | "network" | "aborted" | "invalid";
   /**
    * Creates a failure of the given class.
    * @param kind The failure class.
    */
-  constructor(kind: "timeout" | "network" | "aborted", message: string) {
+  constructor(kind: UpstreamFailure["kind"], message: string) {
     super(message);
     this.name = "UpstreamFailure";
     this.kind = kind;

@@ -43,23 +43,28 @@ export class OpenAISseTap implements StreamTap {
   }
 }
 
-/** The error at the start of an OpenAI stream (a first data chunk carrying `error`). */
+/** The error at the start of an OpenAI stream: a first data chunk carrying `error`, or not JSON. */
 export function leadingOpenAIError(
   chunk: Uint8Array,
 ): { type?: string; message?: string } | undefined {
   const head = new TextDecoder().decode(chunk.subarray(0, 2048));
-  const data = head.match(/^\s*data:\s*(.*)/)?.[1];
-  if (!data || !data.includes('"error"')) return undefined;
+  const line = head.match(/^\s*data:\s*(.*)\r?\n/)?.[1];
+  if (!line || line.trim() === "[DONE]") return undefined;
+  let json;
   try {
-    const json = JSON.parse(data);
-    if (!json?.error) return undefined;
-    return {
-      type: typeof json.error.type === "string" ? json.error.type : "api_error",
-      message: json.error.message,
-    };
+    json = JSON.parse(line);
   } catch {
-    return undefined;
+    // Nothing reached the client yet: a broken stream fails over instead.
+    return {
+      type: "api_error",
+      message: `the upstream's first chunk is not JSON: ${line.slice(0, 100)}`,
+    };
   }
+  if (!json?.error) return undefined;
+  return {
+    type: typeof json.error.type === "string" ? json.error.type : "api_error",
+    message: json.error.message,
+  };
 }
 
 /** The OpenAI protocol. */

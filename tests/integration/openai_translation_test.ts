@@ -403,6 +403,140 @@ Deno.test("upstream garbage becomes a clean error event or error response, never
   await health.body?.cancel();
 });
 
+Deno.test("a translated stream that fails before its first output fails over to the next account", async () => {
+  for (
+    const lines of [
+      ['data: {"error":{"message":"Overloaded","type":"overloaded_error"}}\n\n'],
+      ["data: {not json at all\n\n"],
+    ]
+  ) {
+    await using fake = await FakeOpenAI.start((req) =>
+      req.headers.get("authorization") === "Bearer bad"
+        ? { kind: "garbage", lines }
+        : { kind: "reply", text: "served by good" }
+    );
+    await using gw = await startTestGateway({
+      providers: [
+        openaiProvider("openai", fake.url, [], {
+          strategy: "priority",
+          accounts: [
+            { name: "bad", apiKey: "bad", priority: 0 },
+            { name: "good", apiKey: "good", priority: 1 },
+          ],
+        }),
+      ],
+    });
+    const res = await post(`${gw.url}/v1/messages`, messageBody({ stream: true }));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccgate-account"), "good", lines[0]);
+    const events = parseSse(await res.text());
+    assert.equal(events.at(-1)?.event, "message_stop");
+    assert.equal(events.filter((e) => e.event === "message_start").length, 1);
+    assert.equal(fake.requests.length, 2);
+  }
+});
+
+Deno.test("OpenAI door: an Anthropic stream with a broken event is an error, never an empty success", async () => {
+  const broken = [
+    "event: message_start\ndata: {not json at all\n\n",
+    'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+  ].join("");
+  await using fake = await FakeUpstream.start((req) =>
+    req.key === "key-bad"
+      ? {
+        kind: "raw",
+        response: () => new Response(broken, { headers: { "content-type": "text/event-stream" } }),
+      }
+      : { kind: "text", text: "served by good" }
+  );
+  const chat = {
+    model: "claude-sonnet-5-5",
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
+  };
+  // Alone, the broken account's answer must end in an error chunk.
+  {
+    await using gw = await startTestGateway({
+      providers: [anthropicProvider("anthropic", fake.url, ["key-bad"])],
+    });
+    const res = await post(`${gw.url}/v1/chat/completions`, chat);
+    const text = await res.text();
+    assert.ok(!text.includes("[DONE]"), `no clean end: ${text}`);
+    assert.match(text, /invalid stream event|not JSON/);
+  }
+  // With a good account behind it, the client never sees the broken one.
+  {
+    await using gw = await startTestGateway({
+      providers: [anthropicProvider("anthropic", fake.url, ["key-bad", "key-good"], {
+        strategy: "priority",
+        accounts: [
+          { name: "bad", apiKey: "key-bad", priority: 0 },
+          { name: "good", apiKey: "key-good", priority: 1 },
+        ],
+      })],
+    });
+    const client = new OpenAI({ apiKey: "x", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    let text = "";
+    const stream = await client.chat.completions.create({
+      model: chat.model,
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? "";
+    }
+    assert.equal(text, "served by good");
+  }
+});
+
+Deno.test("Anthropic pass-through: a first event that is not JSON fails over before the client sees it", async () => {
+  await using fake = await FakeUpstream.start((req) =>
+    req.key === "key-bad"
+      ? {
+        kind: "raw",
+        response: () =>
+          new Response("event: message_start\ndata: {not json at all\n\n", {
+            headers: { "content-type": "text/event-stream" },
+          }),
+      }
+      : { kind: "text", text: "served by good" }
+  );
+  await using gw = await startTestGateway({
+    providers: [anthropicProvider("anthropic", fake.url, ["key-bad", "key-good"], {
+      strategy: "priority",
+      accounts: [
+        { name: "bad", apiKey: "key-bad", priority: 0 },
+        { name: "good", apiKey: "key-good", priority: 1 },
+      ],
+    })],
+  });
+  const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
+  const message = await client.messages.stream({
+    model: "claude-sonnet-5-5",
+    max_tokens: 50,
+    messages: [{ role: "user", content: "hi" }],
+  }).finalMessage();
+  assert.equal((message.content[0] as { text: string }).text, "served by good");
+  assert.equal(fake.requests.length, 2);
+});
+
+Deno.test("OpenAI door: a 2xx that is not JSON is named as such, not as a network error", async () => {
+  await using fake = await FakeUpstream.start(() => ({
+    kind: "raw",
+    response: () => new Response("{oops", { headers: { "content-type": "application/json" } }),
+  }));
+  await using gw = await startTestGateway({
+    providers: [anthropicProvider("anthropic", fake.url, ["key-a"])],
+  });
+  const res = await post(`${gw.url}/v1/chat/completions`, {
+    model: "claude-sonnet-5-5",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal(res.status, 502);
+  const message = (await res.json()).error.message;
+  assert.match(message, /last error: upstream answered 2xx with invalid JSON$/);
+});
+
 Deno.test("count_tokens on an OpenAI-compatible upstream is answered locally", async () => {
   await using fake = await FakeOpenAI.start();
   await using gw = await startTestGateway({

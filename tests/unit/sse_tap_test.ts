@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { SseTap } from "../../src/upstream/anthropic_wire.ts";
+import { leadingErrorEvent, SseTap } from "../../src/upstream/anthropic_wire.ts";
+import { leadingOpenAIError } from "../../src/upstream/openai_wire.ts";
 
 const encoder = new TextEncoder();
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -69,4 +70,46 @@ Deno.test("tap: an error event and CRLF framing are recognised", () => {
   assert.equal(tap.state.errorType, "overloaded_error");
   assert.equal(tap.state.events, 2);
   assert.equal(tap.state.stopped, false);
+});
+
+Deno.test("leadingErrorEvent: an error event, or a first event that is not JSON, is a failure", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  assert.deepEqual(
+    leadingErrorEvent(
+      enc(
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"x"}}\n\n',
+      ),
+    ),
+    { type: "overloaded_error", message: "x" },
+  );
+  assert.equal(
+    leadingErrorEvent(enc('event: message_start\ndata: {"type":"message_start"}\n\n')),
+    undefined,
+  );
+  assert.equal(
+    leadingErrorEvent(enc('event: message_start\r\ndata: {"type":"message_start"}\r\n\r\n')),
+    undefined,
+    "CRLF framing",
+  );
+  assert.match(
+    leadingErrorEvent(enc("event: message_start\ndata: {not json\n\n"))?.message ?? "",
+    /first event is not JSON/,
+  );
+  // A first event larger than the part looked at is left alone rather than judged cut.
+  const big = `event: message_start\ndata: {"type":"message_start","pad":"${
+    "x".repeat(4000)
+  }"}\n\n`;
+  assert.equal(leadingErrorEvent(enc(big)), undefined);
+});
+
+Deno.test("leadingOpenAIError: an error chunk, or a first chunk that is not JSON, is a failure", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  assert.deepEqual(
+    leadingOpenAIError(enc('data: {"error":{"type":"server_error","message":"boom"}}\n\n')),
+    { type: "server_error", message: "boom" },
+  );
+  assert.equal(leadingOpenAIError(enc('data: {"choices":[]}\n\n')), undefined);
+  assert.equal(leadingOpenAIError(enc("data: [DONE]\n\n")), undefined);
+  assert.equal(leadingOpenAIError(enc(": keep-alive\n\n")), undefined, "comments are not judged");
+  assert.match(leadingOpenAIError(enc("data: {not json\n\n"))?.message ?? "", /not JSON/);
 });

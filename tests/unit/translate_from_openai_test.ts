@@ -722,22 +722,60 @@ Deno.test("transform: the interleaved stream survives one-byte reads", async () 
   assert.deepEqual(b.content, a.content);
 });
 
-Deno.test("transform: events are flushed chunk by chunk, before the upstream ends", async () => {
+Deno.test("transform: message_start waits for the upstream's first output; then events flow chunk by chunk", async () => {
   const ts = openAIToAnthropicStream(OPTS);
   const writer = ts.writable.getWriter();
   const reader = ts.readable.getReader();
   const dec = new TextDecoder();
-  const first = dec.decode((await reader.read()).value);
+  const enc = new TextEncoder();
+  let got = false;
+  const firstRead = reader.read().then((r) => {
+    got = true;
+    return r;
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(got, false, "nothing is sent before the upstream's first message");
+  await writer.write(enc.encode(sse([chunk({ role: "assistant", content: "" })])));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(got, false, "nor after a role-only chunk");
+  const w1 = writer.write(enc.encode(sse([chunk({ content: "early" })])));
+  const first = dec.decode((await firstRead).value);
+  await w1;
   assert.match(first, /^event: message_start\n/);
   assert.match(first, /event: ping\n/);
-  const w = writer.write(new TextEncoder().encode(sse([chunk({ content: "early" })])));
+  assert.match(first, /"text_delta","text":"early"/);
+  const w2 = writer.write(enc.encode(sse([chunk({ content: "later" })])));
   const second = dec.decode((await reader.read()).value);
-  await w;
-  assert.match(second, /"text_delta","text":"early"/);
+  await w2;
+  assert.match(second, /"text_delta","text":"later"/);
+  assert.doesNotMatch(second, /message_start/);
   await writer.close();
   let rest = "";
   for (let r = await reader.read(); !r.done; r = await reader.read()) rest += dec.decode(r.value);
   assert.match(rest, /event: error\n/); // ended without finish_reason
+});
+
+Deno.test("transform: an upstream that fails before its first message yields one error event and nothing else", async () => {
+  const cases: [string, string[]][] = [
+    ["an error payload", [sse([{ error: { message: "Overloaded", type: "overloaded_error" } }])]],
+    ["garbage", ["data: {not json at all\n\n"]],
+    ["nothing at all", []],
+    ["a role chunk, then an error", [
+      sse([chunk({ role: "assistant", content: "" })]),
+      sse([{ error: { message: "boom" } }]),
+    ]],
+  ];
+  for (const [label, parts] of cases) {
+    const upstream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const p of parts) c.enqueue(new TextEncoder().encode(p));
+        c.close();
+      },
+    });
+    const text = await new Response(upstream.pipeThrough(openAIToAnthropicStream(OPTS))).text();
+    assert.match(text, /^event: error\n/, label);
+    assert.equal(text.match(/^event: /gm)?.length, 1, `${label}: one event only`);
+  }
 });
 
 Deno.test("transform: an upstream that stays open after [DONE] or an error does not hang", async () => {
