@@ -171,7 +171,9 @@ export const ConfigSchema = z.strictObject({
   timeouts: z.strictObject({
     connectMs: ms.default(30_000).describe("Until upstream response headers, streaming requests"),
     readMs: ms.default(180_000).describe("Longest silence between two chunks of a stream"),
-    requestMs: ms.default(600_000).describe("Whole non-streaming request (REQUEST_TIMEOUT)"),
+    requestMs: ms.default(600_000).describe(
+      "One non-streaming upstream attempt, headers and body; a failover starts a new one (REQUEST_TIMEOUT)",
+    ),
   }).default({}),
   failover: z.strictObject({
     maxAttempts: z.number().int().positive().default(16).describe("Upstream attempts per request"),

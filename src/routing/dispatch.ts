@@ -67,11 +67,17 @@ export function wireOf(call: MessagesCall): WireProtocol {
   return call.protocol === "openai" ? openAIWire : anthropicWire;
 }
 
+/** The door and endpoint a call came in by, for its log line. */
+function routeOf(call: MessagesCall): string {
+  const endpoint = call.protocol === "openai" ? "chat_completions" : call.endpoint;
+  return call.profile ? `/p/${call.profile}/${endpoint}` : endpoint;
+}
+
 /** Serves one call through the chains of its plan. */
 export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promise<Response> {
   const record: RequestRecord = {
     id: call.id,
-    route: call.profile ? `/p/${call.profile}/${call.endpoint}` : call.endpoint,
+    route: routeOf(call),
     model: call.model,
     stream: call.stream,
     attempts: 0,

@@ -9,6 +9,7 @@ import { FakeUpstream } from "../helpers/fake_upstream.ts";
 import { FakeOpenAI } from "../helpers/fake_openai.ts";
 import {
   anthropicProvider,
+  bookkept,
   messageBody,
   parseSse,
   post,
@@ -535,6 +536,9 @@ Deno.test("OpenAI door: a 2xx that is not JSON is named as such, not as a networ
   assert.equal(res.status, 502);
   const message = (await res.json()).error.message;
   assert.match(message, /last error: upstream answered 2xx with invalid JSON$/);
+  await bookkept();
+  const line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request");
+  assert.equal(line?.route, "chat_completions", "the log line names the door");
 });
 
 Deno.test("count_tokens on an OpenAI-compatible upstream is answered locally", async () => {
