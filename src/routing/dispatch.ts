@@ -131,7 +131,7 @@ export async function dispatch(call: MessagesCall, ctx: DispatchContext): Promis
         for (const account of candidates(call, target)) {
           if (record.attempts >= failover.maxAttempts) break;
           if (
-            tried.has(account.id) || failed.has(failedKey(account, target)) ||
+            tried.has(account.id) || (failed.size > 0 && failed.has(failedKey(account, target))) ||
             account.unavailable(target.model, Date.now())
           ) continue;
           tried.add(account.id);
