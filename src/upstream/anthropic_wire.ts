@@ -154,10 +154,11 @@ export function leadingErrorEvent(
   }
 }
 
-function invalidFirstEvent(head: string): { type: string; message: string } | undefined {
-  const end = head.search(/\r?\n\r?\n/);
+function invalidFirstEvent(raw: string): { type: string; message: string } | undefined {
+  const head = raw.replace(/\r\n/g, "\n");
+  const end = head.indexOf("\n\n");
   if (end < 0) return undefined; // not all within the head: left to the client
-  const data = dataOf(head.replace(/\r\n/g, "\n"), 0, end);
+  const data = dataOf(head, 0, end);
   if (!data) return undefined;
   try {
     JSON.parse(data);

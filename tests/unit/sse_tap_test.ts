@@ -91,6 +91,16 @@ Deno.test("leadingErrorEvent: an error event, or a first event that is not JSON,
     undefined,
     "CRLF framing",
   );
+  assert.equal(
+    leadingErrorEvent(
+      enc(
+        'event: message_start\r\ndata: {"type":"message_start"}\r\n\r\n' +
+          'event: content_block_start\r\ndata: {"type":"content_block_start","index":0}\r\n\r\n',
+      ),
+    ),
+    undefined,
+    "CRLF framing, two events: only the first is judged",
+  );
   assert.match(
     leadingErrorEvent(enc("event: message_start\ndata: {not json\n\n"))?.message ?? "",
     /first event is not JSON/,
