@@ -105,6 +105,17 @@ export function parseSse(text: string): { event: string; data: any }[] {
   });
 }
 
+/**
+ * Provider fields for accounts tried in the order given (the priority strategy, priorities
+ * 0, 1, 2…), from `[name, apiKey]` pairs.
+ */
+export function inPriorityOrder(...accounts: [name: string, apiKey: string][]) {
+  return {
+    strategy: "priority",
+    accounts: accounts.map(([name, apiKey], priority) => ({ name, apiKey, priority })),
+  };
+}
+
 /** A provider config for a fake upstream with N API-key accounts named k1..kN. */
 export function anthropicProvider(
   name: string,

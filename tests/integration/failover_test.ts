@@ -3,6 +3,7 @@ import { closedPort, FakeUpstream } from "../helpers/fake_upstream.ts";
 import {
   anthropicProvider,
   bookkept,
+  inPriorityOrder,
   messageBody,
   parseSse,
   post,
@@ -357,13 +358,7 @@ Deno.test("circuit breaker opens after consecutive failures and a half-open prob
   await using gw = await startTestGateway({
     circuit: { failureThreshold: 2, openMs: 400 },
     providers: [
-      anthropicProvider("anthropic", fake.url, ["key-a", "key-b"], {
-        strategy: "priority",
-        accounts: [
-          { name: "a", apiKey: "key-a", priority: 0 },
-          { name: "b", apiKey: "key-b", priority: 1 },
-        ],
-      }),
+      anthropicProvider("anthropic", fake.url, [], inPriorityOrder(["a", "key-a"], ["b", "key-b"])),
     ],
   });
   for (let i = 0; i < 4; i++) {
@@ -446,13 +441,7 @@ Deno.test("an open circuit is probed only after the healthy accounts, once per r
   await using gw = await startTestGateway({
     circuit: { failureThreshold: 1, openMs: 60_000 },
     providers: [
-      anthropicProvider("anthropic", fake.url, [], {
-        strategy: "priority",
-        accounts: [
-          { name: "a", apiKey: "key-a", priority: 0 },
-          { name: "b", apiKey: "key-b", priority: 1 },
-        ],
-      }),
+      anthropicProvider("anthropic", fake.url, [], inPriorityOrder(["a", "key-a"], ["b", "key-b"])),
     ],
   });
   for (let i = 0; i < 3; i++) {

@@ -10,6 +10,7 @@ import { FakeOpenAI } from "../helpers/fake_openai.ts";
 import {
   anthropicProvider,
   bookkept,
+  inPriorityOrder,
   messageBody,
   parseSse,
   post,
@@ -418,13 +419,7 @@ Deno.test("a translated stream that fails before its first output fails over to 
     );
     await using gw = await startTestGateway({
       providers: [
-        openaiProvider("openai", fake.url, [], {
-          strategy: "priority",
-          accounts: [
-            { name: "bad", apiKey: "bad", priority: 0 },
-            { name: "good", apiKey: "good", priority: 1 },
-          ],
-        }),
+        openaiProvider("openai", fake.url, [], inPriorityOrder(["bad", "bad"], ["good", "good"])),
       ],
     });
     const res = await post(`${gw.url}/v1/messages`, messageBody({ stream: true }));
@@ -468,13 +463,14 @@ Deno.test("OpenAI door: an Anthropic stream with a broken event is an error, nev
   // With a good account behind it, the client never sees the broken one.
   {
     await using gw = await startTestGateway({
-      providers: [anthropicProvider("anthropic", fake.url, ["key-bad", "key-good"], {
-        strategy: "priority",
-        accounts: [
-          { name: "bad", apiKey: "key-bad", priority: 0 },
-          { name: "good", apiKey: "key-good", priority: 1 },
-        ],
-      })],
+      providers: [
+        anthropicProvider(
+          "anthropic",
+          fake.url,
+          [],
+          inPriorityOrder(["bad", "key-bad"], ["good", "key-good"]),
+        ),
+      ],
     });
     const client = new OpenAI({ apiKey: "x", baseURL: `${gw.url}/v1`, maxRetries: 0 });
     let text = "";
@@ -503,13 +499,14 @@ Deno.test("Anthropic pass-through: a first event that is not JSON fails over bef
       : { kind: "text", text: "served by good" }
   );
   await using gw = await startTestGateway({
-    providers: [anthropicProvider("anthropic", fake.url, ["key-bad", "key-good"], {
-      strategy: "priority",
-      accounts: [
-        { name: "bad", apiKey: "key-bad", priority: 0 },
-        { name: "good", apiKey: "key-good", priority: 1 },
-      ],
-    })],
+    providers: [
+      anthropicProvider(
+        "anthropic",
+        fake.url,
+        [],
+        inPriorityOrder(["bad", "key-bad"], ["good", "key-good"]),
+      ),
+    ],
   });
   const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
   const message = await client.messages.stream({

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { startGatewayProcess } from "../helpers/gateway_process.ts";
 import { FakeUpstream } from "../helpers/fake_upstream.ts";
-import { anthropicProvider, messageBody, post, startTestGateway } from "../helpers/gateway.ts";
+import {
+  anthropicProvider,
+  inPriorityOrder,
+  messageBody,
+  post,
+  startTestGateway,
+} from "../helpers/gateway.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -96,14 +102,12 @@ Deno.test("two gateway processes on one KV file honour each other's cooldowns", 
     return { kind: "text" };
   });
   const providers = [
-    anthropicProvider("anthropic", fake.url, ["key-a", "key-b", "key-c"], {
-      strategy: "priority",
-      accounts: [
-        { name: "a", apiKey: "key-a", priority: 0 },
-        { name: "b", apiKey: "key-b", priority: 1 },
-        { name: "c", apiKey: "key-c", priority: 2 },
-      ],
-    }),
+    anthropicProvider(
+      "anthropic",
+      fake.url,
+      [],
+      inPriorityOrder(["a", "key-a"], ["b", "key-b"], ["c", "key-c"]),
+    ),
   ];
   await using inProcess = await startTestGateway({ providers });
   const child = await startGatewayProcess(
