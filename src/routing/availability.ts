@@ -13,7 +13,7 @@ export function failedKey(account: Account, target: Target): string {
 }
 
 /** Every account a call may use for each of its targets (pinning and endpoint respected). */
-function* eligible(chains: Chain[], call: MessagesCall): Generator<[Target, Account]> {
+export function* eligible(chains: Chain[], call: MessagesCall): Generator<[Target, Account]> {
   for (const chain of chains) {
     for (const target of chain.targets) {
       if (!target.provider.supports(call.endpoint)) continue;

@@ -7,6 +7,7 @@ import { scrubSecrets } from "../observability/log.ts";
 import { maskKnownSecretsInBytes } from "../observability/secrets.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import type { Verdict } from "../upstream/outcome.ts";
+import { eligible } from "./availability.ts";
 import type { MessagesCall } from "./call.ts";
 import { type RequestRecord, writeRecord } from "./request_record.ts";
 import type { Chain } from "./router.ts";
@@ -36,16 +37,10 @@ export function exhausted(
   record: RequestRecord,
 ): Response {
   const now = Date.now();
-  const accounts = chains.flatMap((c) =>
-    c.targets.map((t) => ({ t, accounts: t.provider.pool.accounts }))
-  );
   const counts: Record<string, number> = {};
-  for (const { t, accounts: list } of accounts) {
-    for (const a of list) {
-      if (call.pinnedAccount && a.name !== call.pinnedAccount) continue;
-      const status = a.unavailable(t.model, now)?.status ?? "available";
-      counts[status] = (counts[status] ?? 0) + 1;
-    }
+  for (const [target, account] of eligible(chains, call)) {
+    const status = account.unavailable(target.model, now)?.status ?? "available";
+    counts[status] = (counts[status] ?? 0) + 1;
   }
   const summary = Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ");
   let response: Response;
