@@ -5,12 +5,14 @@
  *   deno task compile --all           # every release target
  *   deno task compile --target aarch64-apple-darwin
  *
- * `deno compile` downloads the runtime for each target on first use (dl.deno.land), so this
- * runs in the release workflow, not in CI.
+ * The binaries run the bundle `deno task start` runs (scripts/bundle.ts): a few files instead of
+ * ~250 modules, which is less memory in every process. `deno compile` downloads the runtime for
+ * each target on first use (dl.deno.land), so this runs in the release workflow, not in CI.
  * @module
  */
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
+import { bundle, BUNDLE_DIR } from "./bundle.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 
 /** Release targets (deno compile --target values). */
@@ -22,8 +24,11 @@ export const TARGETS = [
   "x86_64-pc-windows-msvc",
 ] as const;
 
-/** The compile arguments for one target (exported so a test can check them without compiling). */
-export function compileArgs(target: string, outDir = "dist"): string[] {
+/**
+ * The compile arguments for one target, of the bundle in `bundleDir` (exported so a test can
+ * check them without compiling).
+ */
+export function compileArgs(target: string, outDir = "dist", bundleDir = BUNDLE_DIR): string[] {
   const exe = target.includes("windows") ? ".exe" : "";
   return [
     "compile",
@@ -32,13 +37,14 @@ export function compileArgs(target: string, outDir = "dist"): string[] {
     // list as deno.json, so `deno task start` and the binary cannot drift apart.
     ...denoConfig.unstable.map((feature) => `--unstable-${feature}`),
     // Without it the whole lockfile's npm snapshot is embedded, the test-only SDKs and
-    // tokenizer included: 76 MB of packages where the gateway reaches 8 MB.
+    // tokenizer included (76 MB). The bundle already holds the packages the gateway uses.
     "--exclude-unused-npm",
     "--target",
     target,
     "--output",
     `${outDir}/ccgate-${target}${exe}`,
-    "main.ts",
+    // Its dynamic-import chunks are found from it and embedded too.
+    `${bundleDir}/main.js`,
   ];
 }
 
@@ -64,6 +70,7 @@ if (import.meta.main) {
     },
   });
   const targets = values.all ? [...TARGETS] : values.target ?? [hostTarget()];
+  await bundle(BUNDLE_DIR);
   for (const target of targets) {
     const args = compileArgs(target, values.out ?? "dist");
     console.log(`ccgate ${VERSION}: deno ${args.join(" ")}`);

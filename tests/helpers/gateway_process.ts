@@ -1,12 +1,27 @@
 /**
- * A second gateway in its own `deno run main.ts serve` process, for tests of two processes
- * sharing one KV file.
+ * A gateway in its own process, run as `deno task start` runs it (the bundle of
+ * scripts/bundle.ts), for tests of two processes sharing one KV file and of the bundle itself.
  * @module
  */
+import { resolve } from "node:path";
+import { bundle, REPO_ROOT } from "../../scripts/bundle.ts";
 import { childEnv } from "./child_env.ts";
 import { closedPort } from "./fake_upstream.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+let bundled: Promise<string> | undefined;
+
+/** The entry of this checkout's bundle, built once per test module into a temporary directory. */
+export function bundledEntry(): Promise<string> {
+  return bundled ??= Deno.makeTempDir({ prefix: "ccgate-bundle-" }).then((dir) => {
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    return bundle(dir);
+  });
+}
+
+/** `deno run` arguments before the gateway's own: the permissions and the repository's deno.json. */
+export async function runBundleArgs(): Promise<string[]> {
+  return ["run", "-A", "--config", resolve(REPO_ROOT, "deno.json"), await bundledEntry()];
+}
 
 /** A running gateway process. */
 export interface GatewayProcess {
@@ -17,8 +32,8 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts `main.ts serve` with `config` on `kvPath` and waits until `/health` answers; `env` is
- * added to a clean child environment.
+ * Starts the bundled gateway's `serve` with `config` on `kvPath` and waits until `/health`
+ * answers; `env` is added to a clean child environment.
  */
 export async function startGatewayProcess(
   config: Record<string, unknown>,
@@ -30,9 +45,7 @@ export async function startGatewayProcess(
   const port = closedPort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "-A",
-      MAIN,
+      ...await runBundleArgs(),
       "serve",
       "--port",
       String(port),

@@ -15,10 +15,10 @@ Deno.test("compileArgs: only the npm packages main.ts reaches are embedded", () 
   assert.ok(compileArgs("aarch64-apple-darwin").includes("--exclude-unused-npm"));
 });
 
-Deno.test("compileArgs: one output per target, .exe on Windows, main.ts last", () => {
+Deno.test("compileArgs: one output per target, .exe on Windows, the bundle's entry last", () => {
   const outputs = TARGETS.map((target) => {
     const args = compileArgs(target, "out");
-    assert.deepEqual(args.at(-1), "main.ts");
+    assert.deepEqual(args.at(-1), "dist/bundle/main.js");
     assert.deepEqual(args[args.indexOf("--target") + 1], target);
     return args[args.indexOf("--output") + 1];
   });
