@@ -3,7 +3,7 @@
  *
  * - a fast fake upstream (scripts/bench/fake_upstream_server.ts), pinned to core 1;
  * - the minimal `Deno.serve` + `fetch` pass-through (scripts/bench/passthrough.ts), core 0;
- * - ccgate as a subprocess (`deno run -A main.ts serve --config <json> --kv <file> --port N`)
+ * - ccgate as a subprocess, bundled as `deno task start` runs it (`--from-source`: main.ts)
  *   with four API keys in one anthropic provider, client auth on and the default log level,
  *   its log going to a file, core 0;
  *

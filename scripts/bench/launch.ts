@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { bundle } from "../bundle.ts";
 import { repoRoot } from "./bodies.ts";
 import { childEnv, freePort, type Pinning, Service, waitForHttp } from "./processes.ts";
 
@@ -128,6 +129,8 @@ export interface CcgateLaunch {
   denoFlags: string[];
   /** `--log-level`, when not the default. */
   logLevel?: string;
+  /** Run main.ts's module graph instead of the bundle `deno task start` runs (default false). */
+  fromSource?: boolean;
   /** The process's output; outside the config's directory, so log writes do not wake the config watcher. */
   logFile: string;
 }
@@ -146,12 +149,18 @@ export async function startCcgate(launch: CcgateLaunch): Promise<Proc> {
       2,
     ),
   );
+  // What `deno task start` runs: the checkout bundled (scripts/bundle.ts), with its deno.json.
+  const entry = launch.fromSource
+    ? join(launch.gatewayDir, "main.ts")
+    : await bundle(join(dir, "bundle"), launch.gatewayDir);
   const cmd = [
     Deno.execPath(),
     "run",
     "-A",
+    "--config",
+    join(launch.gatewayDir, "deno.json"),
     ...launch.denoFlags,
-    join(launch.gatewayDir, "main.ts"),
+    entry,
     "serve",
     "--config",
     configFile,

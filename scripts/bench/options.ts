@@ -20,13 +20,16 @@ export const HELP = `ccgate benchmark — deno task bench [options]
   --event-delay-ms N     inter-event delay of every stream scenario (default 1, and 10 in
                          stream-c64-paced)
   --gateway DIR          ccgate checkout to benchmark (default: this repository)
+  --from-source          run the gateway's main.ts (~250 modules) instead of the bundle that
+                         \`deno task start\` runs (scripts/bundle.ts)
   --gateway-log-level L  start ccgate with --log-level L (default: its own default, info)
   --no-client-auth       start ccgate without auth.clientKeys (profiling variant)
   --gateway-flag FLAG    extra \`deno run\` flag for ccgate, e.g. --v8-flags=… (repeatable)
   --label TEXT           free text recorded with the results (e.g. which build was measured)
   --no-wrk               use the Deno client for non-streaming load even where wrk exists
   --no-paired            skip the paired runs (pass-through and ccgate loaded at once on one core)
-  --cpu-prof             start ccgate with --cpu-prof; profiles go to bench-results/profiles/
+  --cpu-prof             start ccgate with --cpu-prof (from main.ts); profiles go to
+                         bench-results/profiles/
   --out DIR              where the JSON results go (default: bench-results/ in this repository)
   --keep                 keep the temporary directory (configs, logs)
   -h, --help             this text
@@ -50,6 +53,8 @@ export interface BenchOptions {
   warmupS: number;
   /** The ccgate checkout to start. */
   gatewayDir: string;
+  /** Run main.ts instead of the bundle `deno task start` runs. */
+  fromSource: boolean;
   /** ccgate's `--log-level` (undefined: its default). */
   logLevel?: string;
   /** Whether ccgate requires a client key. */
@@ -85,6 +90,7 @@ export function parseBenchOptions(args: string[]): BenchOptions | number {
       duration: { type: "string" },
       "event-delay-ms": { type: "string" },
       gateway: { type: "string" },
+      "from-source": { type: "boolean", default: false },
       "gateway-log-level": { type: "string" },
       "no-client-auth": { type: "boolean", default: false },
       "gateway-flag": { type: "string", multiple: true },
@@ -141,6 +147,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | number {
     durationS: positive(values.duration, "duration", smoke ? 1 : 5),
     warmupS: smoke ? 0.2 : 0.5,
     gatewayDir: resolve(values.gateway ?? repoRoot()),
+    // Profiles name functions by file; a minified bundle's would not say which module.
+    fromSource: values["from-source"] || values["cpu-prof"],
     logLevel: level,
     clientAuth: !values["no-client-auth"],
     gatewayFlags: values["gateway-flag"] ?? [],

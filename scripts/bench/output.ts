@@ -63,6 +63,8 @@ export function printReport(r: BenchResults): void {
   console.log(
     `Gateway: ${facts.gateway.version} ${facts.gateway.commit}${
       options.label ? ` (${options.label})` : ""
+    }, run ${
+      options.fromSource ? "from main.ts" : "as the bundle `deno task start` runs"
     }; ${UPSTREAM_KEYS.length} upstream keys, client auth ${
       options.clientAuth ? "on" : "off"
     }, log level ${options.logLevel ?? "default (info)"} → file (${r.logLines} lines)${
@@ -107,6 +109,7 @@ export async function writeResults(r: BenchResults): Promise<string> {
       clientAuth: options.clientAuth,
       logLevel: options.logLevel ?? "default (info)",
       denoFlags: options.gatewayFlags,
+      fromSource: options.fromSource,
       cpuProf: options.cpuProf,
       upstreamKeys: UPSTREAM_KEYS.length,
       logLines: r.logLines,

@@ -179,6 +179,7 @@ export class Bench {
       pinning: this.pinning,
       denoFlags,
       logLevel: options.logLevel,
+      fromSource: options.fromSource,
       logFile: join(this.tmp, `ccgate-${kind}.log`),
     });
     if (kind === "anthropic") this.gateway = proc;

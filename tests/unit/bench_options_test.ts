@@ -22,6 +22,13 @@ Deno.test("bench options: smoke shortens runs; --scenario picks; --out is resolv
   assert.equal(smoke.outDir, `${Deno.cwd()}/rel/dir`);
 });
 
+Deno.test("bench options: ccgate runs as the bundle unless --from-source or --cpu-prof", () => {
+  assert.equal(parse([]).fromSource, false);
+  assert.equal(parse(["--from-source"]).fromSource, true);
+  // A profile of minified code would not say which module a function is in.
+  assert.equal(parse(["--cpu-prof"]).fromSource, true);
+});
+
 Deno.test("bench options: --event-delay-ms moves every stream scenario's pace and ramp", () => {
   const before = parse([]).all.find((s) => s.name === "stream-c64")!;
   const options = parse(["--event-delay-ms", "7"]);
