@@ -99,7 +99,12 @@ if (import.meta.main) {
   try {
     await bundle(values.out ?? BUNDLE_DIR, Deno.cwd());
   } catch (error) {
-    console.error((error as Error).message);
+    // `deno task start` stops here; say how to run without a bundle (e.g. a read-only checkout).
+    console.error(
+      `${
+        (error as Error).message
+      }\nccgate runs from source without a bundle: deno run -A main.ts serve`,
+    );
     Deno.exit(1);
   }
 }
