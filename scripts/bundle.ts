@@ -6,7 +6,7 @@
  *   deno task bundle --out DIR         # elsewhere (the benchmark and the tests)
  *
  * Why: every module Deno loads costs memory of its own (its source, its module record, the
- * loader's bookkeeping). The bundle idles at ~6 MB less than the module graph it is made of
+ * loader's bookkeeping). The bundle idles at ~5 MB less than the module graph it is made of
  * (docs/performance.md, "Session 10") and serves requests at the same speed. Dynamic imports stay
  * separate chunks, so code the gateway only needs on demand (YAML and .env parsing, translation,
  * CLI commands) is still loaded only when used.
