@@ -135,6 +135,22 @@ export interface CcgateLaunch {
   logFile: string;
 }
 
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * The entry of `gatewayDir`'s bundle in `tmp`, built and primed at its first start: restarts and
+ * a second instance of the same checkout in one run reuse it.
+ */
+function bundleOnce(tmp: string, gatewayDir: string): Promise<string> {
+  const key = `${tmp}\n${gatewayDir}`;
+  let entry = bundles.get(key);
+  if (!entry) {
+    entry = bundle(join(tmp, `bundle-${bundles.size + 1}`), gatewayDir);
+    bundles.set(key, entry);
+  }
+  return entry;
+}
+
 /** Starts one ccgate build on the gateway core with the benchmark config and a fresh KV. */
 export async function startCcgate(launch: CcgateLaunch): Promise<Proc> {
   const port = freePort();
@@ -152,7 +168,7 @@ export async function startCcgate(launch: CcgateLaunch): Promise<Proc> {
   // What `deno task start` runs: the checkout bundled (scripts/bundle.ts), with its deno.json.
   const entry = launch.fromSource
     ? join(launch.gatewayDir, "main.ts")
-    : await bundle(join(dir, "bundle"), launch.gatewayDir);
+    : await bundleOnce(launch.tmp, launch.gatewayDir);
   const cmd = [
     Deno.execPath(),
     "run",
