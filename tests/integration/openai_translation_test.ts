@@ -35,6 +35,16 @@ function openaiProvider(
   };
 }
 
+/** An Anthropic provider that asks account "bad" (key-bad) first, then "good" (key-good). */
+function badThenGood(baseUrl: string) {
+  return anthropicProvider(
+    "anthropic",
+    baseUrl,
+    [],
+    inPriorityOrder(["bad", "key-bad"], ["good", "key-good"]),
+  );
+}
+
 Deno.test("Anthropic SDK on an OpenAI-compatible upstream: text, stream, tools round trip, images", async () => {
   await using fake = await FakeOpenAI.start((req) => {
     const last = req.body.messages.at(-1);
@@ -463,14 +473,7 @@ Deno.test("OpenAI door: an Anthropic stream with a broken event is an error, nev
   // With a good account behind it, the client never sees the broken one.
   {
     await using gw = await startTestGateway({
-      providers: [
-        anthropicProvider(
-          "anthropic",
-          fake.url,
-          [],
-          inPriorityOrder(["bad", "key-bad"], ["good", "key-good"]),
-        ),
-      ],
+      providers: [badThenGood(fake.url)],
     });
     const client = new OpenAI({ apiKey: "x", baseURL: `${gw.url}/v1`, maxRetries: 0 });
     let text = "";
@@ -499,14 +502,7 @@ Deno.test("Anthropic pass-through: a first event that is not JSON fails over bef
       : { kind: "text", text: "served by good" }
   );
   await using gw = await startTestGateway({
-    providers: [
-      anthropicProvider(
-        "anthropic",
-        fake.url,
-        [],
-        inPriorityOrder(["bad", "key-bad"], ["good", "key-good"]),
-      ),
-    ],
+    providers: [badThenGood(fake.url)],
   });
   const client = new Anthropic({ apiKey: "x", baseURL: gw.url, maxRetries: 0 });
   const message = await client.messages.stream({
