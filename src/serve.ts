@@ -13,6 +13,7 @@ import { describeKv, openKv } from "./store/kv.ts";
 import { watchFile } from "./util/watch_file.ts";
 import { DEFAULT_OAUTH_PROVIDER } from "./auth/oauth_login.ts";
 import { VERSION } from "./version.ts";
+import { closeIdleConnections } from "./upstream/http1/pool.ts";
 
 /** Options for {@link startGateway}. */
 export interface StartOptions {
@@ -155,6 +156,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if (loops.length) {
       await server.shutdown();
       await gateway.stop();
+      closeIdleConnections();
       if (ownKv) kv.close();
       throw new StartupError(`upstream points at this gateway itself: ${loops.join(", ")}`);
     }
@@ -206,6 +208,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       const result = await Promise.race([server.shutdown().then(() => "done" as const), timeout]);
       if (result === "timeout") logger.warn("open streams did not finish in time; closing them");
       await gateway.stop();
+      closeIdleConnections();
       if (ownKv) kv.close();
       logger.info("stopped");
       flushLogs();

@@ -284,7 +284,7 @@ async function attempt(
 
   let body: Uint8Array<ArrayBuffer>;
   try {
-    body = up.response.body ? await readAll(up, ctx.config.timeouts.readMs) : new Uint8Array();
+    body = await readAll(up, ctx.config.timeouts.readMs);
   } catch (error) {
     body = new TextEncoder().encode(
       `{"type":"error","error":{"type":"api_error","message":"${

@@ -67,7 +67,7 @@ export async function adaptResponse(
   let response: Response;
   if (!res.ok) {
     const text = new TextDecoder().decode(
-      res.body ? await readAll(up, options.readMs) : new Uint8Array(),
+      await readAll(up, options.readMs),
     );
     if (to === "openai") {
       response = openAIErrorFromAnthropic(res.status, text, res.headers);
@@ -100,7 +100,7 @@ export async function adaptResponse(
       headers: keptHeaders(res.headers, "text/event-stream; charset=utf-8"),
     });
   } else {
-    const bytes = res.body ? await readAll(up, options.readMs) : new Uint8Array();
+    const bytes = await readAll(up, options.readMs);
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));

@@ -1,11 +1,12 @@
 /**
- * `fetch` to an upstream with a deadline for the response headers, cancelled when the client
+ * An upstream call (ccgate's HTTP/1.1 client, or `fetch` where that cannot serve) with a deadline for the response headers, cancelled when the client
  * goes away. The returned controller also cancels the body, which the relay uses for its
  * idle timeout.
  * @module
  */
 
 import { armDeadline, type Deadline } from "./deadlines.ts";
+import { http1Eligible, http1Fetch, type Http1Init } from "./http1/client.ts";
 
 /** Why an upstream attempt failed before it produced a response. */
 export class UpstreamFailure extends Error {
@@ -25,10 +26,16 @@ export class UpstreamFailure extends Error {
   }
 }
 
+/**
+ * An upstream answer whose head has arrived: a `Response` from `fetch` (or made by translation)
+ * or an answer of the HTTP/1.1 client, which has these parts of one.
+ */
+export type UpstreamAnswer = Pick<Response, "status" | "ok" | "headers" | "body" | "arrayBuffer">;
+
 /** A started upstream request. */
 export interface UpstreamResponse {
-  /** The response (headers arrived). */
-  response: Response;
+  /** The answer (headers arrived). */
+  response: UpstreamAnswer;
   /**
    * The request's deadline, still armed after the headers: whoever reads the body moves or
    * cancels it (a JSON body is read within the same deadline; a stream becomes an idle timer).
@@ -66,7 +73,9 @@ export async function fetchUpstream(
   );
   const release = () => options.clientSignal.removeEventListener("abort", onClientAbort);
   try {
-    const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
+    const response = http1Eligible(url, init.body)
+      ? await http1Fetch(url, { ...init as Http1Init, signal: controller.signal })
+      : await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
     return { response, abort, signal: controller.signal, deadline, release };
   } catch (error) {
     deadline.cancel();

@@ -56,6 +56,8 @@ export interface RelayOptions {
 }
 
 const LF = 10;
+// Statuses whose answers have no body (a Response refuses one).
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
 const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 const CR = 13;
 
@@ -198,11 +200,15 @@ export async function relay(
     : { ...options.headers, "request-id": options.requestId };
   const headers = responseHeaderList(up.response.headers, extra);
   const isSse = (up.response.headers.get("content-type") ?? "").includes("text/event-stream");
+  // A JSON answer is read whole (without asking for its body as a stream, which the HTTP/1.1
+  // client would have to make for it).
+  if (!isSse || NULL_BODY_STATUS.has(up.response.status)) {
+    return await relayJson(up, headers, options);
+  }
   if (!up.response.body) {
     options.onFinish({ usage: {} });
     return { response: new Response(null, { status: up.response.status, headers }) };
   }
-  if (!isSse) return await relayJson(up, headers, options);
 
   const source = new ChunkSource(up.response.body, up);
   const watch = new IdleWatch(up, options.readMs);
@@ -354,6 +360,10 @@ async function relayJson(
       },
     };
   }
+  if (bytes.byteLength === 0 && NULL_BODY_STATUS.has(up.response.status)) {
+    options.onFinish({ usage: {} });
+    return { response: new Response(null, { status: up.response.status, headers }) };
+  }
   let usage: Usage;
   try {
     const json = JSON.parse(decoder.decode(bytes));
@@ -376,8 +386,9 @@ async function relayJson(
 }
 
 /**
- * Reads a whole upstream body within `readMs`. `arrayBuffer()` reads a fetch body natively in one
- * call; chunked reads would allocate a 64 KiB buffer per chunk.
+ * Reads a whole upstream body within `readMs` (empty when there is none). `arrayBuffer()` reads a
+ * fetch body natively in one call (chunked reads would allocate a 64 KiB buffer per chunk) and
+ * takes an HTTP/1.1 answer that arrived with its head without a copy.
  */
 export async function readAll(
   up: UpstreamResponse,
