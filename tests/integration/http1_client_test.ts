@@ -159,6 +159,27 @@ Deno.test("http1: one keep-alive connection serves call after call; the request 
   closeIdleConnections();
 });
 
+Deno.test("http1: a header that would split the request head is refused before anything is sent", async () => {
+  await using server = new ScriptedServer(async (_req, conn) => {
+    await write(conn, json("{}"));
+    return "keep";
+  });
+  for (
+    const headers of [
+      [["x-note", "a\r\nx-injected: 1"]],
+      [["bad name", "v"]],
+      [["x-nul", "a\0b"]],
+    ] as [string, string][][]
+  ) {
+    await assert.rejects(post(server.url, "{}", headers), TypeError, JSON.stringify(headers));
+  }
+  assert.equal(server.requests.length, 0);
+  // Upper-case names from a list are written lower-case.
+  await (await post(server.url, "{}", [["X-Api-Key", "k"]])).arrayBuffer();
+  assert.ok(server.requests[0].head.includes("\r\nx-api-key: k\r\n"));
+  closeIdleConnections();
+});
+
 Deno.test("http1: chunked and length-framed bodies stream piece by piece as they arrive", async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);

@@ -53,6 +53,9 @@ const SKIP_REQUEST = new Set([
 ]);
 const encoder = new TextEncoder();
 const NON_ASCII = /[\u0080-\uffff]/;
+// A header name is a token; a value never holds a line break, NUL or a code unit above a byte.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const BAD_VALUE = /[\r\n\0\u0100-\uffff]/;
 /** Bodies up to this size go out in one write with the head. */
 const ONE_WRITE_BYTES = 64 * 1024;
 
@@ -147,7 +150,14 @@ function encodeHead(
   let text = `${method} ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n`;
   let accept = false;
   let agent = false;
-  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) {
+  // A list (what the providers build) is written as it is, checked here instead of by a
+  // Headers object, which would validate, lower-case and then sort every field.
+  const fields = Array.isArray(headers) ? headers : new Headers(headers);
+  for (const [field, value] of fields) {
+    const name = field.toLowerCase();
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) {
+      throw new TypeError(`invalid upstream request header: ${name.slice(0, 64)}`);
+    }
     if (SKIP_REQUEST.has(name)) continue;
     if (name === "accept") accept = true;
     else if (name === "user-agent") agent = true;
