@@ -110,26 +110,24 @@ export function http1Eligible(
 
 /** Sends one request and resolves when the answer's head has arrived, like `fetch`. */
 export async function http1Fetch(url: string, init: Http1Init): Promise<Http1Answer> {
-  const target = new URL(url);
-  const https = target.protocol === "https:";
-  const origin = `${target.protocol}//${target.host}`;
+  const target = targetOf(url);
   const body = typeof init.body === "string"
     ? encoder.encode(init.body)
     : init.body instanceof ArrayBuffer
     ? new Uint8Array(init.body)
     : init.body ?? undefined;
   const method = init.method.toUpperCase();
-  const head = encodeHead(method, target, init.headers, body);
+  const request = encodeRequest(method, target, init.headers, body);
   const signal = init.signal;
   signal?.throwIfAborted();
   for (let attempt = 0;; attempt++) {
-    let c = takeIdle(origin);
-    if (!c) c = await connect(target, https, origin, signal);
+    let c = takeIdle(target.origin);
+    if (!c) c = await connect(target, signal);
     const conn = c;
     const onAbort = () => conn.close();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await send(conn, head, body);
+      await send(conn, request);
       return await readResponse(conn, method, () => signal?.removeEventListener("abort", onAbort));
     } catch (error) {
       signal?.removeEventListener("abort", onAbort);
@@ -141,13 +139,55 @@ export async function http1Fetch(url: string, init: Http1Init): Promise<Http1Ans
   }
 }
 
-function encodeHead(
+/** What the client needs of an upstream URL, parsed once per distinct URL. */
+interface Target {
+  https: boolean;
+  /** The pool key. */
+  origin: string;
+  /** `host[:port]` as the Host header has it. */
+  host: string;
+  /** The host to connect to (IPv6 without brackets). */
+  hostname: string;
+  port: number;
+  /** Path and query. */
+  path: string;
+}
+
+// A gateway calls a handful of distinct URLs: parsing each once saves a URL object per call.
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 1024;
+
+function targetOf(url: string): Target {
+  let target = targets.get(url);
+  if (target) return target;
+  const parsed = new URL(url);
+  const https = parsed.protocol === "https:";
+  target = {
+    https,
+    origin: `${parsed.protocol}//${parsed.host}`,
+    host: parsed.host,
+    hostname: parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : https ? 443 : 80,
+    path: parsed.pathname + parsed.search,
+  };
+  if (targets.size >= MAX_TARGETS) targets.clear();
+  targets.set(url, target);
+  return target;
+}
+
+/** A request's bytes: the head, with the body when it is small (one write), else apart. */
+interface EncodedRequest {
+  first: Uint8Array;
+  rest?: Uint8Array;
+}
+
+function encodeRequest(
   method: string,
-  target: URL,
+  target: Target,
   headers: HeadersInit | undefined,
   body: Uint8Array | undefined,
-): Uint8Array {
-  let text = `${method} ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n`;
+): EncodedRequest {
+  let text = `${method} ${target.path} HTTP/1.1\r\nhost: ${target.host}\r\n`;
   let accept = false;
   let agent = false;
   // A list (what the providers build) is written as it is, checked here instead of by a
@@ -165,26 +205,25 @@ function encodeHead(
   }
   if (!accept) text += "accept: */*\r\n";
   if (!agent) text += `user-agent: ccgate/${VERSION}\r\n`;
-  if (body || (method !== "GET" && method !== "HEAD")) {
-    text += `content-length: ${body ? body.byteLength : 0}\r\n`;
-  }
+  const size = body ? body.byteLength : 0;
+  if (size || (method !== "GET" && method !== "HEAD")) text += `content-length: ${size}\r\n`;
   text += "accept-encoding: identity\r\n\r\n";
-  if (!NON_ASCII.test(text)) return encoder.encode(text);
-  // Header values are byte strings (Headers allows nothing above U+00FF): one byte per unit.
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
+  // The head is ASCII but for byte-string header values: one byte per code unit either way.
+  const inline = size <= ONE_WRITE_BYTES;
+  const first = new Uint8Array(text.length + (inline ? size : 0));
+  if (!NON_ASCII.test(text)) encoder.encodeInto(text, first);
+  else for (let i = 0; i < text.length; i++) first[i] = text.charCodeAt(i);
+  if (!body || !size) return { first };
+  if (inline) {
+    first.set(body, text.length);
+    return { first };
+  }
+  return { first, rest: body };
 }
 
-async function connect(
-  target: URL,
-  https: boolean,
-  origin: string,
-  signal: AbortSignal | undefined,
-): Promise<Http1Connection> {
-  const hostname = target.hostname.startsWith("[") ? target.hostname.slice(1, -1) : target.hostname;
-  const port = target.port ? Number(target.port) : https ? 443 : 80;
-  if (!https) {
+async function connect(target: Target, signal: AbortSignal | undefined): Promise<Http1Connection> {
+  const { hostname, port, origin } = target;
+  if (!target.https) {
     const conn = await Deno.connect({ hostname, port, signal });
     conn.setNoDelay(true);
     return new Http1Connection(conn, origin);
@@ -212,17 +251,10 @@ async function connect(
   });
 }
 
-async function send(c: Http1Connection, head: Uint8Array, body: Uint8Array | undefined) {
+async function send(c: Http1Connection, request: EncodedRequest) {
   try {
-    if (body && body.byteLength > 0 && body.byteLength <= ONE_WRITE_BYTES) {
-      const out = new Uint8Array(head.byteLength + body.byteLength);
-      out.set(head);
-      out.set(body, head.byteLength);
-      await writeAll(c.conn, out);
-    } else {
-      await writeAll(c.conn, head);
-      if (body && body.byteLength > 0) await writeAll(c.conn, body);
-    }
+    await writeAll(c.conn, request.first);
+    if (request.rest) await writeAll(c.conn, request.rest);
   } catch (error) {
     // A reused connection the server closed while it was idle fails its first write.
     if (c.reused) {
