@@ -296,9 +296,12 @@ export function evaluateTargets(
     pt: TargetSummary,
   ): [boolean, string] => {
     const p = paired.find((s) => s.scenario === scenario);
+    const pass = gw.ratioVsPassthrough >= min;
+    // A ratio that rounds to the limit on the side it failed is shown with one more digit.
+    const digits = fmt(gw.ratioVsPassthrough) === fmt(min) && !pass ? 3 : 2;
     return [
-      gw.ratioVsPassthrough >= min,
-      `${fmt(gw.ratioVsPassthrough)}× (${rpsFmt(gw.rps)} vs ${rpsFmt(pt.rps)} req/s)${
+      pass,
+      `${fmt(gw.ratioVsPassthrough, digits)}× (${rpsFmt(gw.rps)} vs ${rpsFmt(pt.rps)} req/s)${
         p ? `; paired run ${fmt(p.ratio)}×` : ""
       }`,
     ];

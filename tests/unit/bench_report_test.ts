@@ -111,6 +111,13 @@ Deno.test("targets: the verdict is the back-to-back ratio, the paired ratio is s
   assert.match(small.detail, /^0\.92× \(920 vs 1000 req\/s\); paired run 0\.80×$/);
   const body = checks.find((c) => c.name.startsWith("150 KB"))!;
   assert.equal(body.pass, undefined);
+
+  // A miss that rounds to the limit shows the digit that makes it a miss.
+  summaries[0].targets[1] = target("ccgate", 899, 0.8987);
+  const near = evaluateTargets(summaries, { idle: {}, afterRun: {} }, paired)
+    .find((c) => c.name.startsWith("small non-streaming c=32"))!;
+  assert.equal(near.pass, false);
+  assert.match(near.detail, /^0\.899× \(899 vs 1000 req\/s\)/);
 });
 
 Deno.test("targets: added TTFB is judged at both paces, each against its own pass-through", () => {
