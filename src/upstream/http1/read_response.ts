@@ -1,0 +1,218 @@
+/**
+ * Reads an upstream answer off an HTTP/1.1 connection: the head (interim 1xx answers skipped),
+ * then the body by its framing (length, chunked, or until close), handing the connection back
+ * to the pool once the body has been read to its end.
+ * @module
+ */
+import { Http1Answer } from "./answer.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import { type Http1Connection, putIdle } from "./pool.ts";
+import {
+  headEnd,
+  MAX_HEAD_BYTES,
+  parseResponseHead,
+  ProtocolError,
+  type ResponseHead,
+} from "./response_head.ts";
+
+/**
+ * A reused keep-alive connection failed before any byte of its answer: safe to send again.
+ * @internal
+ */
+export class StaleConnection extends Error {}
+
+/**
+ * Reads the answer to the request just written on `c`. `detach` is called once the connection
+ * is done with (body read, failed or cancelled).
+ * @internal
+ */
+export async function readResponse(
+  c: Http1Connection,
+  method: string,
+  detach: () => void,
+): Promise<Http1Answer> {
+  let length = 0;
+  let end = -1;
+  let head: ResponseHead;
+  for (;;) {
+    let searched = 0;
+    while (end < 0) {
+      if (length === c.buffer.byteLength) {
+        if (length >= MAX_HEAD_BYTES) throw new ProtocolError("upstream response head too large");
+        const grown = new Uint8Array(Math.min(length * 2, MAX_HEAD_BYTES));
+        grown.set(c.buffer);
+        c.buffer = grown;
+      }
+      let n: number | null;
+      try {
+        n = await c.read(length);
+      } catch (error) {
+        if (length === 0 && c.reused) {
+          throw new StaleConnection(`upstream connection closed: ${(error as Error).message}`);
+        }
+        throw error;
+      }
+      if (n === null) {
+        if (length === 0 && c.reused) throw new StaleConnection("upstream connection closed");
+        throw new ProtocolError(
+          length === 0
+            ? "upstream closed the connection without an answer"
+            : "upstream closed the connection in the middle of the response head",
+        );
+      }
+      length += n;
+      end = headEnd(c.buffer, searched, length);
+      searched = Math.max(0, length - 3);
+    }
+    head = parseResponseHead(c.buffer.subarray(0, end));
+    if (head.status >= 200) break;
+    if (head.status === 101) throw new ProtocolError("upstream switched protocols");
+    // 1xx interim answer (100 Continue, 103 Early Hints): the real one follows.
+    c.buffer.copyWithin(0, end, length);
+    length -= end;
+    end = headEnd(c.buffer, 0, length);
+  }
+  if (head.status > 599) throw new ProtocolError(`upstream answered status ${head.status}`);
+  const answer = (body: ConstructorParameters<typeof Http1Answer>[3]) =>
+    new Http1Answer(head.status, head.statusText, head.headers, body);
+  const encoding = head.headers.find(([name]) => name === "content-encoding")?.[1].toLowerCase();
+
+  let finished = false;
+  const done = (reuse: boolean) => {
+    if (finished) return;
+    finished = true;
+    detach();
+    if (reuse && !head.close) putIdle(c);
+    else c.close();
+  };
+  if (method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304) {
+    done(length === end);
+    return answer(null);
+  }
+  const framed = head.chunked
+    ? "chunked"
+    : head.contentLength >= 0 && !head.headers.some(([name]) => name === "transfer-encoding")
+    ? "length"
+    : "close";
+  const decoder = framed === "chunked" ? new ChunkedDecoder() : undefined;
+  let remaining = head.contentLength;
+
+  // Bytes that arrived with the head: often the whole answer.
+  const first = c.buffer.subarray(end, length);
+  let queued: Uint8Array<ArrayBuffer> | undefined;
+  let complete = false;
+  if (framed === "chunked") {
+    const { pieces, used } = decoder!.push(first);
+    queued = join(pieces);
+    complete = decoder!.done;
+    if (complete) done(used === first.byteLength);
+  } else if (framed === "length") {
+    const take = Math.min(remaining, first.byteLength);
+    queued = first.slice(0, take);
+    remaining -= take;
+    complete = remaining === 0;
+    if (complete) done(first.byteLength === take);
+  } else if (first.byteLength) {
+    queued = first.slice();
+  }
+  if (complete && !encoding) return answer(queued!);
+
+  const stream = complete
+    ? new ReadableStream<Uint8Array<ArrayBuffer>>({
+      start(controller) {
+        if (queued!.byteLength) controller.enqueue(queued!);
+        controller.close();
+      },
+    })
+    : new ReadableStream<Uint8Array<ArrayBuffer>>({
+      async pull(controller) {
+        if (queued) {
+          const chunk = queued;
+          queued = undefined;
+          if (chunk.byteLength) {
+            controller.enqueue(chunk);
+            return;
+          }
+        }
+        for (;;) {
+          let n: number | null;
+          try {
+            n = await c.read(0);
+          } catch (error) {
+            done(false);
+            controller.error(error);
+            return;
+          }
+          if (n === null) {
+            done(false);
+            if (framed === "close") controller.close();
+            else {
+              controller.error(
+                new ProtocolError("upstream closed the connection before the body was complete"),
+              );
+            }
+            return;
+          }
+          const bytes = c.buffer.subarray(0, n);
+          if (framed === "close") {
+            controller.enqueue(bytes.slice());
+            return;
+          }
+          let chunk: Uint8Array<ArrayBuffer>;
+          if (framed === "length") {
+            const take = Math.min(remaining, n);
+            chunk = bytes.slice(0, take);
+            remaining -= take;
+            if (remaining === 0) done(take === n);
+          } else {
+            let result;
+            try {
+              result = decoder!.push(bytes);
+            } catch (error) {
+              done(false);
+              controller.error(error);
+              return;
+            }
+            chunk = join(result.pieces);
+            if (decoder!.done) done(result.used === n);
+          }
+          if (chunk.byteLength) controller.enqueue(chunk);
+          if ((framed === "length" && remaining === 0) || decoder?.done) controller.close();
+          if (chunk.byteLength || (framed === "length" && remaining === 0) || decoder?.done) return;
+        }
+      },
+      cancel() {
+        done(false);
+      },
+    }, { highWaterMark: 0 });
+  const decoded = encoding && encoding !== "identity" ? decode(stream, encoding) : stream;
+  return answer(decoded);
+}
+
+// An owned copy of the pieces, as one chunk (pieces are views into the connection's buffer).
+function join(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  if (pieces.length === 1) return pieces[0].slice() as Uint8Array<ArrayBuffer>;
+  let size = 0;
+  for (const p of pieces) size += p.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+function decode(
+  stream: ReadableStream<Uint8Array<ArrayBuffer>>,
+  encoding: string,
+): ReadableStream<Uint8Array<ArrayBuffer>> {
+  if (encoding !== "gzip" && encoding !== "x-gzip" && encoding !== "deflate") {
+    stream.cancel().catch(() => {});
+    throw new ProtocolError(`upstream answered with unsupported content-encoding ${encoding}`);
+  }
+  const format = encoding === "deflate" ? "deflate" : "gzip";
+  return stream.pipeThrough(new DecompressionStream(format)) as ReadableStream<
+    Uint8Array<ArrayBuffer>
+  >;
+}
