@@ -245,6 +245,22 @@ Deno.test("http1: a reused connection that closes before any answer is retried o
   assert.equal(server.requests.length, 3, "sent twice: once on the stale connection, once new");
   closeIdleConnections();
 
+  // A connection that answered anything (here an interim 100) did get the request: not resent.
+  await using interim = new ScriptedServer(async (req, conn) => {
+    if (interim.requests.length === 2) {
+      await write(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+      return "close";
+    }
+    await write(conn, json(`{"connection":${req.connection}}`));
+    return "keep";
+  });
+  await (await post(interim.url)).arrayBuffer();
+  await assert.rejects(
+    post(interim.url),
+    /closed the connection before the end of the response head/,
+  );
+  assert.equal(interim.requests.length, 2);
+
   await using silent = new ScriptedServer(() => Promise.resolve("close"));
   await assert.rejects(post(silent.url), /closed the connection without an answer/);
   assert.equal(silent.requests.length, 1, "a fresh connection's request is not sent again");

@@ -34,6 +34,8 @@ export async function readResponse(
   let length = 0;
   let end = -1;
   let head: ResponseHead;
+  // Only a connection that never answered this request may have it sent again.
+  let answered = false;
   for (;;) {
     let searched = 0;
     while (end < 0) {
@@ -47,19 +49,20 @@ export async function readResponse(
       try {
         n = await c.read(length);
       } catch (error) {
-        if (length === 0 && c.reused) {
+        if (!answered && c.reused) {
           throw new StaleConnection(`upstream connection closed: ${(error as Error).message}`);
         }
         throw error;
       }
       if (n === null) {
-        if (length === 0 && c.reused) throw new StaleConnection("upstream connection closed");
+        if (!answered && c.reused) throw new StaleConnection("upstream connection closed");
         throw new ProtocolError(
-          length === 0
-            ? "upstream closed the connection without an answer"
-            : "upstream closed the connection in the middle of the response head",
+          answered
+            ? "upstream closed the connection before the end of the response head"
+            : "upstream closed the connection without an answer",
         );
       }
+      answered = true;
       length += n;
       end = headEnd(c.buffer, searched, length);
       searched = Math.max(0, length - 3);
