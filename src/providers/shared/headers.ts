@@ -4,7 +4,8 @@
  */
 
 // Hop-by-hop headers, the client's credentials and the gateway's own control headers never
-// reach the upstream; accept-encoding is left to fetch so it can decompress.
+// reach the upstream; accept-encoding is the upstream client's (identity, or fetch's own, which
+// it decompresses): the gateway reads every answer.
 const DROP_REQUEST = new Set([
   "host",
   "connection",
@@ -29,7 +30,7 @@ const DROP_REQUEST = new Set([
   "x-real-ip",
 ]);
 
-// fetch has already decoded the body, so length and encoding no longer describe it.
+// The upstream client has already decoded the body, so length and encoding no longer describe it.
 const DROP_RESPONSE = new Set([
   "connection",
   "keep-alive",
