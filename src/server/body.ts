@@ -2,6 +2,7 @@
  * Reads a request body with a size limit, failing early on a declared oversize body.
  * @module
  */
+import { concatBytes } from "../util/bytes.ts";
 
 /** The body was larger than allowed. */
 export class BodyTooLarge extends Error {
@@ -41,13 +42,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatBytes(chunks, size);
 }
 
 const decoder = new TextDecoder();

@@ -3,6 +3,7 @@
  * (status, headers, body, `arrayBuffer()`), without a `Response` object per answer.
  * @module
  */
+import { concatBytes } from "../../util/bytes.ts";
 import { HeaderList } from "./header_list.ts";
 
 /** An answer whose head has arrived; its body is complete bytes or a stream still being read. */
@@ -77,12 +78,6 @@ export class Http1Answer {
     if (chunks.length === 1 && chunks[0].byteLength === chunks[0].buffer.byteLength) {
       return chunks[0].buffer as ArrayBuffer;
     }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return out.buffer;
+    return concatBytes(chunks, size).buffer;
   }
 }

@@ -4,6 +4,7 @@
  * to the pool once the body has been read to its end.
  * @module
  */
+import { concatBytes } from "../../util/bytes.ts";
 import { Http1Answer } from "./answer.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { type Http1Connection, putIdle } from "./pool.ts";
@@ -194,16 +195,7 @@ export async function readResponse(
 
 // An owned copy of the pieces, as one chunk (pieces are views into the connection's buffer).
 function join(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  if (pieces.length === 1) return pieces[0].slice() as Uint8Array<ArrayBuffer>;
-  let size = 0;
-  for (const p of pieces) size += p.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return pieces.length === 1 ? pieces[0].slice() as Uint8Array<ArrayBuffer> : concatBytes(pieces);
 }
 
 function decode(
