@@ -37,6 +37,8 @@ Deno.test("parseResponseHead: status, reason, lower-cased names, trimmed values,
   ]);
   assert.equal(head.contentLength, 12);
   assert.equal(head.chunked, false);
+  assert.equal(head.transferEncoded, false);
+  assert.equal(head.encoding, "");
   assert.equal(head.close, false);
 
   const chunked = parseResponseHead(
@@ -44,8 +46,16 @@ Deno.test("parseResponseHead: status, reason, lower-cased names, trimmed values,
   );
   assert.equal(chunked.statusText, "");
   assert.equal(chunked.chunked, true);
+  assert.equal(chunked.transferEncoded, true);
   assert.equal(chunked.close, true);
   assert.equal(chunked.contentLength, -1);
+
+  const gzipUntilClose = parseResponseHead(
+    bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Encoding: GZIP\r\n\r\n"),
+  );
+  assert.equal(gzipUntilClose.chunked, false);
+  assert.equal(gzipUntilClose.transferEncoded, true, "framed until close, not by a length");
+  assert.equal(gzipUntilClose.encoding, "gzip");
 
   // HTTP/1.0 closes unless it asks to keep the connection.
   assert.equal(parseResponseHead(bytes("HTTP/1.0 200 OK\r\n\r\n")).close, true);

@@ -79,7 +79,7 @@ export async function readResponse(
   if (head.status > 599) throw new ProtocolError(`upstream answered status ${head.status}`);
   const answer = (body: ConstructorParameters<typeof Http1Answer>[3]) =>
     new Http1Answer(head.status, head.statusText, head.headers, body);
-  const encoding = head.headers.find(([name]) => name === "content-encoding")?.[1].toLowerCase();
+  const encoding = head.encoding;
 
   let finished = false;
   const done = (reuse: boolean) => {
@@ -95,7 +95,7 @@ export async function readResponse(
   }
   const framed = head.chunked
     ? "chunked"
-    : head.contentLength >= 0 && !head.headers.some(([name]) => name === "transfer-encoding")
+    : head.contentLength >= 0 && !head.transferEncoded
     ? "length"
     : "close";
   const decoder = framed === "chunked" ? new ChunkedDecoder() : undefined;

@@ -18,6 +18,10 @@ export interface ResponseHead {
   contentLength: number;
   /** `transfer-encoding` ends in `chunked`. */
   chunked: boolean;
+  /** A `transfer-encoding` is present (without `chunked`, the body runs until close). */
+  transferEncoded: boolean;
+  /** `content-encoding`, lower-cased, or "" when absent. */
+  encoding: string;
   /** The connection cannot be reused after this response (`connection: close`, HTTP/1.0). */
   close: boolean;
 }
@@ -62,6 +66,8 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead {
   const headers: [string, string][] = [];
   let contentLength = -1;
   let chunked = false;
+  let transferEncoded = false;
+  let encoding = "";
   let close = match[1] === "0";
   // The head ends with two CRLFs: the last two split pieces are empty.
   for (let i = 1; i < lines.length - 2; i++) {
@@ -77,7 +83,10 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead {
       }
       contentLength = n;
     } else if (name === "transfer-encoding") {
+      transferEncoded = true;
       chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+    } else if (name === "content-encoding") {
+      encoding = value.toLowerCase();
     } else if (name === "connection") {
       if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) close = true;
       else if (match[1] === "0" && /(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) close = false;
@@ -90,6 +99,8 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead {
     headers,
     contentLength,
     chunked,
+    transferEncoded,
+    encoding,
     close,
   };
 }
