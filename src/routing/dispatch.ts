@@ -12,7 +12,6 @@ import { logger } from "../observability/log.ts";
 import { maskKnownSecretsInBytes } from "../observability/secrets.ts";
 import type { UsageBook } from "../observability/usage.ts";
 import type { Account } from "../pool/account.ts";
-import type { PickContext } from "../pool/pool.ts";
 import { cooldownUntil } from "../pool/rate_limit_reset.ts";
 import type { WireProtocol } from "../protocol/wire.ts";
 import type { SignatureBook } from "../translate/thinking_hygiene.ts";
@@ -176,22 +175,14 @@ function findPinned(chains: Chain[], name: string): boolean {
   return chains.some((c) => c.targets.some((t) => t.provider.pool.get(name)));
 }
 
-/** The pick context, reading the (possibly lazy) session id only if a strategy asks. */
-function sessionOf(call: MessagesCall): PickContext {
-  return {
-    get sessionId() {
-      return call.sessionId;
-    },
-  };
-}
-
 function candidates(call: MessagesCall, target: Target): readonly Account[] {
   const pool = target.provider.pool;
   if (call.pinnedAccount) {
     const account = pool.get(call.pinnedAccount);
     return account ? [account] : [];
   }
-  return pool.candidates(target.model, sessionOf(call), Date.now()).ready;
+  // The call is the pick context: a strategy that never asks for the session id never reads it.
+  return pool.candidates(target.model, call, Date.now()).ready;
 }
 
 async function attempt(
@@ -264,7 +255,7 @@ async function attempt(
     });
     if ("response" in result) {
       account.succeeded();
-      provider.pool.bind(sessionOf(call), account, Date.now());
+      provider.pool.bind(call, account, Date.now());
       return result;
     }
     end();

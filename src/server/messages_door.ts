@@ -36,6 +36,73 @@ export function newRequestId(): string {
   return `ccg_${ID_PREFIX}${idCounter.toString(16).padStart(12, "0")}`;
 }
 
+type CallBase = Omit<MessagesCall, "body" | "model" | "stream" | "sessionId">;
+
+/**
+ * A call on the fast path: routed from a peek at the body's edges, parsed only if a provider
+ * needs the body. A class, because an object literal with getters keeps everything its getters
+ * capture (here the request and its body) alive through young-generation collections until the
+ * next full one: at one connection that doubled the bytes each scavenge copied and its pause.
+ */
+class PeekedCall implements MessagesCall {
+  readonly id: string;
+  readonly endpoint: Endpoint;
+  readonly protocol = "anthropic" as const;
+  readonly raw: Uint8Array<ArrayBuffer>;
+  readonly headers: Headers;
+  readonly search: string;
+  readonly signal: AbortSignal;
+  readonly pinnedAccount?: string;
+  readonly profile?: string;
+  readonly startedAt: number;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly #headerSession?: string;
+  #parsed?: Record<string, unknown>;
+
+  constructor(base: CallBase, peek: { model: string; stream: boolean }, headerSession?: string) {
+    this.id = base.id;
+    this.endpoint = base.endpoint;
+    this.raw = base.raw;
+    this.headers = base.headers;
+    this.search = base.search;
+    this.signal = base.signal;
+    this.pinnedAccount = base.pinnedAccount;
+    this.profile = base.profile;
+    this.startedAt = base.startedAt;
+    this.model = peek.model;
+    this.stream = peek.stream;
+    this.#headerSession = headerSession;
+  }
+
+  /** The body, parsed on first access; {@link InvalidRequestBody} when it is not a JSON object. */
+  get body(): Record<string, unknown> {
+    if (this.#parsed) return this.#parsed;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decoder.decode(this.raw));
+    } catch (error) {
+      throw new InvalidRequestBody(`request body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidRequestBody("request body must be a JSON object");
+    }
+    return this.#parsed = parsed as Record<string, unknown>;
+  }
+
+  /** The session header, else the id inside `metadata.user_id` (parses the body). */
+  get sessionId(): string | undefined {
+    if (this.#headerSession) return this.#headerSession;
+    try {
+      return sessionIdFromUserId(
+        (this.body.metadata as { user_id?: string } | undefined)?.user_id,
+      );
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 /** Serves one Messages-API request. */
 export async function handleMessages(
   gateway: Gateway,
@@ -76,39 +143,7 @@ export async function handleMessages(
   const peek = endpoint === "messages" && raw.length >= FAST_PATH_MIN_BYTES
     ? peekMessagesBody(raw)
     : undefined;
-  if (peek) {
-    let parsed: Record<string, unknown> | undefined;
-    const call: MessagesCall = {
-      ...base,
-      model: peek.model,
-      stream: peek.stream,
-      get body() {
-        if (parsed) return parsed;
-        try {
-          parsed = JSON.parse(decoder.decode(raw));
-        } catch (error) {
-          throw new InvalidRequestBody(
-            `request body is not valid JSON: ${(error as Error).message}`,
-          );
-        }
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-          throw new InvalidRequestBody("request body must be a JSON object");
-        }
-        return parsed;
-      },
-      get sessionId() {
-        if (headerSession) return headerSession;
-        try {
-          return sessionIdFromUserId(
-            (this.body.metadata as { user_id?: string } | undefined)?.user_id,
-          );
-        } catch {
-          return undefined;
-        }
-      },
-    };
-    return await dispatch(call, gen);
-  }
+  if (peek) return await dispatch(new PeekedCall(base, peek, headerSession), gen);
 
   const json = parseJsonObject(raw);
   if (!json.ok) return reject(json.status, json.message);

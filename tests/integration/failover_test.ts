@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { closedPort, FakeUpstream } from "../helpers/fake_upstream.ts";
+import { FAST_PATH_MIN_BYTES } from "../../src/server/messages_door.ts";
 import {
   anthropicProvider,
   bookkept,
@@ -239,12 +240,17 @@ Deno.test("sticky sessions keep their account and fall back when it is unavailab
       anthropicProvider("anthropic", fake.url, ["key-a", "key-b", "key-c"], { strategy: "sticky" }),
     ],
   });
-  const accountFor = async (session: string, viaMetadata = false) => {
+  // `large` takes the door's fast path (body peeked at, parsed only when the session is asked).
+  const accountFor = async (session: string, viaMetadata = false, large = false) => {
+    const content = large ? "x".repeat(FAST_PATH_MIN_BYTES) : "hi";
     const body = viaMetadata
       ? messageBody({
+        messages: [{ role: "user", content }],
         metadata: {
           user_id: JSON.stringify({ device_id: "d", account_uuid: "", session_id: session }),
         },
+        // Last, as Claude Code sends it: what the fast path's peek needs.
+        stream: false,
       })
       : messageBody();
     const res = await post(
@@ -258,9 +264,11 @@ Deno.test("sticky sessions keep their account and fall back when it is unavailab
   const s1 = await accountFor("s1");
   const s2 = await accountFor("s2");
   assert.notEqual(s1, s2, "new sessions spread over accounts");
+  const s3 = await accountFor("s3", true, true);
   for (let i = 0; i < 4; i++) {
     assert.equal(await accountFor("s1"), s1);
     assert.equal(await accountFor("s2", true), s2, "session id from metadata.user_id");
+    assert.equal(await accountFor("s3", true, true), s3, "and from a large body's metadata");
   }
   const s1Key = { "anthropic-1": "key-a", "anthropic-2": "key-b", "anthropic-3": "key-c" }[s1!]!;
   blocked.add(s1Key);
