@@ -51,6 +51,12 @@ export interface UpstreamResponse {
    * graph reachable for as long as it lives.
    */
   release(): void;
+  /**
+   * True when `response.body` is a byte stream (a `fetch` body), which can be read BYOB into one
+   * reused buffer. Asking any other stream for a BYOB reader throws, and the throw costs more
+   * than the read.
+   */
+  byteStream?: boolean;
 }
 
 /** Sends `request`, failing with {@link UpstreamFailure} on timeout, network error or client abort. */
@@ -73,10 +79,12 @@ export async function fetchUpstream(
   );
   const release = () => options.clientSignal.removeEventListener("abort", onClientAbort);
   try {
-    const response = http1Eligible(url, init.body)
-      ? await http1Fetch(url, { ...init as Http1Init, signal: controller.signal })
-      : await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
-    return { response, abort, signal: controller.signal, deadline, release };
+    if (http1Eligible(url, init.body)) {
+      const response = await http1Fetch(url, { ...init as Http1Init, signal: controller.signal });
+      return { response, abort, signal: controller.signal, deadline, release };
+    }
+    const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
+    return { response, abort, signal: controller.signal, deadline, release, byteStream: true };
   } catch (error) {
     deadline.cancel();
     release();

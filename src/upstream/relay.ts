@@ -93,15 +93,18 @@ export class ChunkSource {
   /** True when chunks alias a reused buffer. */
   readonly transient: boolean;
 
-  /** Reads `body` with a BYOB reader when it is a byte stream, with a default reader otherwise. */
+  /**
+   * Reads `body` with a BYOB reader when `up` says it is a byte stream, with a default reader
+   * otherwise (ccgate's HTTP/1.1 client and translated streams: chunks are owned).
+   */
   constructor(body: ReadableStream<Uint8Array<ArrayBuffer>>, up: UpstreamResponse) {
     this.#up = up;
-    try {
-      this.#byob = body.getReader({ mode: "byob" });
-    } catch {
-      // Not a byte stream (e.g. a translated stream): plain reads, chunks are owned.
-      this.#reader = body.getReader();
+    if (up.byteStream) {
+      try {
+        this.#byob = body.getReader({ mode: "byob" });
+      } catch { /* not a byte stream after all: read it plainly */ }
     }
+    if (!this.#byob) this.#reader = body.getReader();
     this.transient = this.#byob !== undefined;
   }
 

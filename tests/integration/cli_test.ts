@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { VERSION } from "../../src/version.ts";
 import { closedPort, FakeUpstream } from "../helpers/fake_upstream.ts";
-import { messageBody, post, startTestGateway } from "../helpers/gateway.ts";
+import { messageBody, parseSse, post, startTestGateway } from "../helpers/gateway.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const decoder = new TextDecoder();
@@ -752,6 +752,44 @@ Deno.test("cli: serve runs a pool from the environment, status shows it, SIGTERM
     assert.match(serve.stderr(), /"msg":"ccgate listening"/);
     assert.match(serve.stderr(), /"msg":"stopped"/, `a "stopped" log line:\n${serve.stderr()}`);
     assert.ok(!serve.stderr().includes("k1,k2"));
+  } finally {
+    await serve.stop("SIGKILL");
+    await sb.cleanup();
+  }
+});
+
+Deno.test("cli: CCGATE_UPSTREAM_CLIENT=fetch serves answers and streams through fetch", async () => {
+  const sb = await sandbox();
+  // Events a few ms apart: the stream arrives in many reads, each into the relay's one buffer.
+  await using fake = await FakeUpstream.start(() => ({
+    kind: "text",
+    text: "one two three four five six",
+    eventDelayMs: 3,
+  }));
+  const port = freePort();
+  const serve = spawnServe(sb, ["--port", String(port)], {
+    ANTHROPIC_API_KEY: "k1",
+    ANTHROPIC_UPSTREAM_URL: fake.url,
+    CCGATE_UPSTREAM_CLIENT: "fetch",
+  });
+  try {
+    await waitHealthy(serve);
+    const json = await post(`${serve.url}/v1/messages`, messageBody());
+    assert.equal(json.status, 200);
+    assert.equal((await json.json()).content[0].text, "one two three four five six");
+
+    const res = await post(`${serve.url}/v1/messages`, messageBody({ stream: true }));
+    assert.equal(res.status, 200);
+    const events = parseSse(await res.text());
+    assert.equal(events[0].event, "message_start");
+    assert.equal(events.at(-1)?.event, "message_stop");
+    const text = events.filter((e) => e.data?.delta?.type === "text_delta")
+      .map((e) => e.data.delta.text).join("");
+    assert.equal(text, "one two three four five six", "every delta, in order, intact");
+    // fetch asks for compressed answers; ccgate's own client asks for identity.
+    const seen = fake.requests.filter((q) => q.path === "/v1/messages");
+    assert.equal(seen.length, 2);
+    for (const q of seen) assert.notEqual(q.headers.get("accept-encoding"), "identity");
   } finally {
     await serve.stop("SIGKILL");
     await sb.cleanup();
