@@ -10,8 +10,10 @@ import type { WireProtocol } from "../protocol/wire.ts";
 import type { Usage } from "../routing/call.ts";
 import { responseHeaderList } from "../providers/shared/headers.ts";
 import { afterResponse } from "../util/after_response.ts";
+import { type BodyChunks, streamChunks } from "./body_chunks.ts";
 import { armDeadline, type Deadline } from "./deadlines.ts";
 import { UpstreamFailure, type UpstreamResponse } from "./fetch_upstream.ts";
+import { Http1Answer } from "./http1/answer.ts";
 import { type Verdict, verdictForErrorType } from "./outcome.ts";
 
 /** How a relayed response ended. */
@@ -80,32 +82,43 @@ function concat(a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>): Uint8Ar
 }
 
 /**
- * Reads an upstream body chunk by chunk. Deno hands every default-reader read of a fetch body a
+ * Reads an upstream body chunk by chunk. An answer of ccgate's HTTP/1.1 client is pulled
+ * directly, without a `ReadableStream`. Deno hands every default-reader read of a fetch body a
  * fresh 64 KiB buffer, which under load means a flood of garbage collections and hundreds of MB
  * of off-heap memory with many open streams; a BYOB reader into one reused buffer avoids both.
  * Chunks from a BYOB source are only valid until the next read: callers copy what they keep.
  */
 export class ChunkSource {
   readonly #up: UpstreamResponse;
+  readonly #chunks?: BodyChunks;
   readonly #byob?: ReadableStreamBYOBReader;
-  readonly #reader?: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>;
   #buffer = new ArrayBuffer(16 * 1024);
   /** True when chunks alias a reused buffer. */
   readonly transient: boolean;
 
-  /**
-   * Reads `body` with a BYOB reader when `up` says it is a byte stream, with a default reader
-   * otherwise (ccgate's HTTP/1.1 client and translated streams: chunks are owned).
-   */
-  constructor(body: ReadableStream<Uint8Array<ArrayBuffer>>, up: UpstreamResponse) {
-    this.#up = up;
+  /** A source over `up`'s body, or null when it has none. */
+  static open(up: UpstreamResponse): ChunkSource | null {
+    const res = up.response;
+    if (res instanceof Http1Answer) {
+      const chunks = res.chunks();
+      if (chunks) return new ChunkSource(up, chunks);
+      // Otherwise its body was taken as a stream already (or it has none).
+    }
+    const body = res.body;
+    if (!body) return null;
     if (up.byteStream) {
       try {
-        this.#byob = body.getReader({ mode: "byob" });
+        return new ChunkSource(up, undefined, body.getReader({ mode: "byob" }));
       } catch { /* not a byte stream after all: read it plainly */ }
     }
-    if (!this.#byob) this.#reader = body.getReader();
-    this.transient = this.#byob !== undefined;
+    return new ChunkSource(up, streamChunks(body));
+  }
+
+  private constructor(up: UpstreamResponse, chunks?: BodyChunks, byob?: ReadableStreamBYOBReader) {
+    this.#up = up;
+    this.#chunks = chunks;
+    this.#byob = byob;
+    this.transient = byob !== undefined;
   }
 
   /** The next chunk, or null at the end (the upstream is then released). */
@@ -117,8 +130,7 @@ export class ChunkSource {
         this.#buffer = r.value.buffer as ArrayBuffer;
         return r.value as Uint8Array<ArrayBuffer>;
       }
-      const r = await this.#reader!.read();
-      return r.done ? this.#end() : r.value;
+      return await this.#chunks!.next() ?? this.#end();
     } catch (error) {
       this.#up.release();
       const reason = this.#up.signal.reason;
@@ -131,7 +143,8 @@ export class ChunkSource {
   /** Stops reading. */
   cancel(): void {
     this.#up.release();
-    (this.#byob ?? this.#reader)!.cancel().catch(() => {});
+    if (this.#byob) this.#byob.cancel().catch(() => {});
+    else this.#chunks!.cancel();
   }
 
   #end(): null {
@@ -146,9 +159,10 @@ export class ChunkSource {
  * 64 KiB buffer per chunk).
  */
 export function compactBody(up: UpstreamResponse): ReadableStream<Uint8Array<ArrayBuffer>> {
-  const source = new ChunkSource(up.response.body!, up);
+  const source = ChunkSource.open(up);
   return new ReadableStream<Uint8Array<ArrayBuffer>>({
     async pull(controller) {
+      if (!source) return controller.close();
       try {
         const chunk = await source.read();
         if (chunk === null) controller.close();
@@ -159,7 +173,7 @@ export function compactBody(up: UpstreamResponse): ReadableStream<Uint8Array<Arr
     },
     cancel() {
       up.abort(new UpstreamFailure("aborted", "client disconnected"));
-      source.cancel();
+      source?.cancel();
     },
   }, { highWaterMark: 0 });
 }
@@ -208,12 +222,11 @@ export async function relay(
   if (!isSse || NULL_BODY_STATUS.has(up.response.status)) {
     return await relayJson(up, headers, options);
   }
-  if (!up.response.body) {
+  const source = ChunkSource.open(up);
+  if (!source) {
     options.onFinish({ usage: {} });
     return { response: new Response(null, { status: up.response.status, headers }) };
   }
-
-  const source = new ChunkSource(up.response.body, up);
   const watch = new IdleWatch(up, options.readMs);
   // Owned copies of what the relay keeps: chunks from a BYOB source die at the next read.
   const own = (b: Uint8Array<ArrayBuffer>) => (source.transient ? b.slice() : b);
@@ -337,7 +350,7 @@ export async function relay(
     },
     cancel() {
       up.abort(new UpstreamFailure("aborted", "client disconnected"));
-      source.cancel();
+      source?.cancel();
       finish({ cancelled: true, error: "client disconnected" });
     },
   }, { highWaterMark: 0 });

@@ -220,6 +220,37 @@ Deno.test("http1: chunked and length-framed bodies stream piece by piece as they
   closeIdleConnections();
 });
 
+Deno.test("http1: chunks() pulls the body piece by piece without a stream; the body is taken once", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  await using server = new ScriptedServer(async (req, conn) => {
+    await write(
+      conn,
+      "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
+    );
+    await write(conn, "6\r\nevent1\r\n");
+    if (req.body === "gated") await gate;
+    await write(conn, "6\r\nevent2\r\n0\r\n\r\n");
+    return "keep";
+  });
+  const answer = await post(server.url, "gated");
+  const chunks = answer.chunks()!;
+  assert.equal(decoder.decode((await chunks.next())!), "event1", "before the rest is sent");
+  assert.equal(answer.chunks(), null, "the body can be taken once");
+  assert.equal(answer.body, null, "also not as a stream");
+  release();
+  assert.equal(decoder.decode((await chunks.next())!), "event2");
+  assert.equal(await chunks.next(), null, "then the end");
+  assert.equal(await chunks.next(), null, "and it stays ended");
+
+  // A body taken as a stream first is still read whole by arrayBuffer().
+  const streamed = await post(server.url, "open");
+  assert.ok(streamed.body);
+  assert.equal(decoder.decode(await streamed.arrayBuffer()), "event1event2");
+  assert.equal(server.connections, 1, "both answers were read to their end: one connection");
+  closeIdleConnections();
+});
+
 Deno.test("http1: a connection the upstream closed while idle is not used again", async () => {
   await using server = new ScriptedServer(async (_req, conn) => {
     await write(conn, json("{}"));

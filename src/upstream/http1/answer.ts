@@ -1,12 +1,15 @@
 /**
  * An upstream answer from the HTTP/1.1 client: the parts of a `Response` the gateway reads
- * (status, headers, body, `arrayBuffer()`), without a `Response` object per answer.
+ * (status, headers, body, `arrayBuffer()`), without a `Response` object per answer. Its body
+ * can also be pulled chunk by chunk ({@link Http1Answer.chunks}) without a `ReadableStream`
+ * in between: a relayed stream then pays for one JS stream per event instead of two.
  * @module
  */
 import { concatBytes } from "../../util/bytes.ts";
+import { type BodyChunks, bytesChunks, chunksToStream, streamChunks } from "../body_chunks.ts";
 import { HeaderList } from "./header_list.ts";
 
-/** An answer whose head has arrived; its body is complete bytes or a stream still being read. */
+/** An answer whose head has arrived; its body is complete bytes or chunks still being read. */
 export class Http1Answer {
   /** Status code. */
   readonly status: number;
@@ -15,27 +18,24 @@ export class Http1Answer {
   /** Header fields as received. */
   readonly headers: HeaderList;
   #bytes?: Uint8Array<ArrayBuffer>;
-  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null;
+  #chunks?: BodyChunks;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
 
   /**
-   * `body`: the whole body when it arrived with the head (an exact-size copy), a stream when
+   * `body`: the whole body when it arrived with the head (an exact-size copy), chunks when
    * more is to come, or null for an answer without a body.
    */
   constructor(
     status: number,
     statusText: string,
     headers: [string, string][],
-    body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>> | null,
+    body: Uint8Array<ArrayBuffer> | BodyChunks | null,
   ) {
     this.status = status;
     this.statusText = statusText;
     this.headers = new HeaderList(headers);
-    if (body instanceof Uint8Array) {
-      this.#bytes = body;
-      this.#stream = null;
-    } else {
-      this.#stream = body;
-    }
+    if (body instanceof Uint8Array) this.#bytes = body;
+    else if (body) this.#chunks = body;
   }
 
   /** A 2xx status. */
@@ -43,19 +43,23 @@ export class Http1Answer {
     return this.status >= 200 && this.status < 300;
   }
 
-  /** The body as a stream (made on first use when the body is already complete). */
+  /** The body as a stream (made on first use; the body can be taken only once). */
   get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    const chunks = this.chunks();
+    if (chunks) this.#stream = chunksToStream(chunks);
+    return this.#stream;
+  }
+
+  /** Takes the body as chunks; null when it has none or was taken already. */
+  chunks(): BodyChunks | null {
     if (this.#bytes) {
       const bytes = this.#bytes;
       this.#bytes = undefined;
-      this.#stream = new ReadableStream({
-        start(controller) {
-          if (bytes.byteLength) controller.enqueue(bytes);
-          controller.close();
-        },
-      });
+      return bytesChunks(bytes);
     }
-    return this.#stream;
+    const chunks = this.#chunks;
+    this.#chunks = undefined;
+    return chunks ?? null;
   }
 
   /** The whole body (no copy when it arrived with the head). */
@@ -63,21 +67,22 @@ export class Http1Answer {
     if (this.#bytes) {
       const bytes = this.#bytes;
       this.#bytes = undefined;
-      this.#stream = null;
       return bytes.buffer;
     }
-    const stream = this.#stream;
+    // A body already taken as a stream is read from the stream.
+    const chunks = this.#chunks ?? (this.#stream ? streamChunks(this.#stream) : undefined);
+    this.#chunks = undefined;
     this.#stream = null;
-    if (!stream) return new ArrayBuffer(0);
-    const chunks: Uint8Array[] = [];
+    if (!chunks) return new ArrayBuffer(0);
+    const parts: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of stream) {
-      chunks.push(chunk);
+    for (let chunk = await chunks.next(); chunk; chunk = await chunks.next()) {
+      parts.push(chunk);
       size += chunk.byteLength;
     }
-    if (chunks.length === 1 && chunks[0].byteLength === chunks[0].buffer.byteLength) {
-      return chunks[0].buffer as ArrayBuffer;
+    if (parts.length === 1 && parts[0].byteLength === parts[0].buffer.byteLength) {
+      return parts[0].buffer as ArrayBuffer;
     }
-    return concatBytes(chunks, size).buffer;
+    return concatBytes(parts, size).buffer;
   }
 }

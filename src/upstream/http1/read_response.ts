@@ -5,6 +5,7 @@
  * @module
  */
 import { concatBytes } from "../../util/bytes.ts";
+import { type BodyChunks, bytesChunks, chunksToStream, streamChunks } from "../body_chunks.ts";
 import { Http1Answer } from "./answer.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { type Http1Connection, putIdle } from "./pool.ts";
@@ -121,76 +122,87 @@ export async function readResponse(
   }
   if (complete && !encoding) return answer(queued!);
 
-  const stream = complete
-    ? new ReadableStream<Uint8Array<ArrayBuffer>>({
-      start(controller) {
-        if (queued!.byteLength) controller.enqueue(queued!);
-        controller.close();
-      },
-    })
-    : new ReadableStream<Uint8Array<ArrayBuffer>>({
-      async pull(controller) {
-        if (queued) {
-          const chunk = queued;
-          queued = undefined;
-          if (chunk.byteLength) {
-            controller.enqueue(chunk);
-            return;
-          }
+  const chunks = complete
+    ? bytesChunks(queued!)
+    : new WireBody(c, framed, decoder, remaining, queued, done);
+  return answer(encoding && encoding !== "identity" ? decode(chunks, encoding) : chunks);
+}
+
+/** The rest of a body, read off the connection as the caller asks for it. */
+class WireBody implements BodyChunks {
+  readonly #c: Http1Connection;
+  readonly #framed: "chunked" | "length" | "close";
+  readonly #decoder?: ChunkedDecoder;
+  readonly #done: (reuse: boolean) => void;
+  #remaining: number;
+  #queued?: Uint8Array<ArrayBuffer>;
+  #ended = false;
+
+  constructor(
+    c: Http1Connection,
+    framed: "chunked" | "length" | "close",
+    decoder: ChunkedDecoder | undefined,
+    remaining: number,
+    queued: Uint8Array<ArrayBuffer> | undefined,
+    done: (reuse: boolean) => void,
+  ) {
+    this.#c = c;
+    this.#framed = framed;
+    this.#decoder = decoder;
+    this.#remaining = remaining;
+    this.#queued = queued;
+    this.#done = done;
+  }
+
+  async next(): Promise<Uint8Array<ArrayBuffer> | null> {
+    const queued = this.#queued;
+    this.#queued = undefined;
+    if (queued?.byteLength) return queued;
+    while (!this.#ended) {
+      let n: number | null;
+      try {
+        n = await this.#c.read(0);
+      } catch (error) {
+        this.#end(false);
+        throw error;
+      }
+      if (n === null) {
+        this.#end(false);
+        if (this.#framed === "close") return null;
+        throw new ProtocolError("upstream closed the connection before the body was complete");
+      }
+      const bytes = this.#c.buffer.subarray(0, n);
+      if (this.#framed === "close") return bytes.slice();
+      let chunk: Uint8Array<ArrayBuffer>;
+      if (this.#framed === "length") {
+        const take = Math.min(this.#remaining, n);
+        chunk = bytes.slice(0, take);
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#end(take === n);
+      } else {
+        let result;
+        try {
+          result = this.#decoder!.push(bytes);
+        } catch (error) {
+          this.#end(false);
+          throw error;
         }
-        for (;;) {
-          let n: number | null;
-          try {
-            n = await c.read(0);
-          } catch (error) {
-            done(false);
-            controller.error(error);
-            return;
-          }
-          if (n === null) {
-            done(false);
-            if (framed === "close") controller.close();
-            else {
-              controller.error(
-                new ProtocolError("upstream closed the connection before the body was complete"),
-              );
-            }
-            return;
-          }
-          const bytes = c.buffer.subarray(0, n);
-          if (framed === "close") {
-            controller.enqueue(bytes.slice());
-            return;
-          }
-          let chunk: Uint8Array<ArrayBuffer>;
-          if (framed === "length") {
-            const take = Math.min(remaining, n);
-            chunk = bytes.slice(0, take);
-            remaining -= take;
-            if (remaining === 0) done(take === n);
-          } else {
-            let result;
-            try {
-              result = decoder!.push(bytes);
-            } catch (error) {
-              done(false);
-              controller.error(error);
-              return;
-            }
-            chunk = join(result.pieces);
-            if (decoder!.done) done(result.used === n);
-          }
-          if (chunk.byteLength) controller.enqueue(chunk);
-          if ((framed === "length" && remaining === 0) || decoder?.done) controller.close();
-          if (chunk.byteLength || (framed === "length" && remaining === 0) || decoder?.done) return;
-        }
-      },
-      cancel() {
-        done(false);
-      },
-    }, { highWaterMark: 0 });
-  const decoded = encoding && encoding !== "identity" ? decode(stream, encoding) : stream;
-  return answer(decoded);
+        chunk = join(result.pieces);
+        if (this.#decoder!.done) this.#end(result.used === n);
+      }
+      if (chunk.byteLength) return chunk;
+    }
+    return null;
+  }
+
+  cancel(): void {
+    this.#end(false);
+  }
+
+  #end(reuse: boolean): void {
+    this.#ended = true;
+    this.#done(reuse);
+  }
 }
 
 // An owned copy of the pieces, as one chunk (pieces are views into the connection's buffer).
@@ -198,16 +210,15 @@ function join(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return pieces.length === 1 ? pieces[0].slice() as Uint8Array<ArrayBuffer> : concatBytes(pieces);
 }
 
-function decode(
-  stream: ReadableStream<Uint8Array<ArrayBuffer>>,
-  encoding: string,
-): ReadableStream<Uint8Array<ArrayBuffer>> {
+function decode(chunks: BodyChunks, encoding: string): BodyChunks {
   if (encoding !== "gzip" && encoding !== "x-gzip" && encoding !== "deflate") {
-    stream.cancel().catch(() => {});
+    chunks.cancel();
     throw new ProtocolError(`upstream answered with unsupported content-encoding ${encoding}`);
   }
   const format = encoding === "deflate" ? "deflate" : "gzip";
-  return stream.pipeThrough(new DecompressionStream(format)) as ReadableStream<
-    Uint8Array<ArrayBuffer>
-  >;
+  return streamChunks(
+    chunksToStream(chunks).pipeThrough(new DecompressionStream(format)) as ReadableStream<
+      Uint8Array<ArrayBuffer>
+    >,
+  );
 }
