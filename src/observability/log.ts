@@ -105,15 +105,29 @@ function redactFields(fields: LogFields): LogFields {
   return out;
 }
 
+let isoMs = 0;
+let isoText = "";
+
+// The current time as ISO 8601, formatted once per millisecond: under load many lines share
+// one, and formatting costs ~0.4 µs against ~0.05 for the clock read.
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /** Writes one line at `level`. */
 export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
   if (LEVELS[level] < minLevel) return;
   const clean = redactFields(fields);
   let line: string;
   if (format === "json") {
-    line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...clean });
+    line = JSON.stringify({ time: isoNow(), level, msg, ...clean });
   } else {
-    const time = new Date().toISOString().slice(11, 23);
+    const time = isoNow().slice(11, 23);
     const lvl = colour
       ? `${COLOURS[level]}${level.toUpperCase().padEnd(5)}\x1b[0m`
       : level.toUpperCase().padEnd(5);
@@ -139,9 +153,9 @@ export function logRequest(
   if (format !== "json") return log(level, "request", record);
   const fields = JSON.stringify(record);
   sink(
-    `{"time":"${new Date().toISOString()}","level":"${level}","msg":"request"${
-      fields.length > 2 ? "," : ""
-    }${fields.slice(1)}\n`,
+    `{"time":"${isoNow()}","level":"${level}","msg":"request"${fields.length > 2 ? "," : ""}${
+      fields.slice(1)
+    }\n`,
   );
 }
 
