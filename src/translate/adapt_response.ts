@@ -9,7 +9,8 @@ import { openAIErrorFromAnthropic } from "../protocol/openai_error.ts";
 import type { Protocol } from "../protocol/wire.ts";
 import { UpstreamFailure, type UpstreamResponse } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf } from "../upstream/outcome.ts";
-import { compactBody, readAll } from "../upstream/relay.ts";
+import { compactBody } from "../upstream/chunk_source.ts";
+import { readAll } from "../upstream/relay.ts";
 import { anthropicErrorTypeForOpenAI } from "./common.ts";
 import type { ChatCompletion } from "./openai_types.ts";
 
