@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
 import { bundle, BUNDLE_DIR } from "./bundle.ts";
+import { v8FlagsArg } from "./v8_flags.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 
 /** Release targets (deno compile --target values). */
@@ -39,6 +40,8 @@ export function compileArgs(target: string, outDir = "dist", bundleDir = BUNDLE_
     // Without it the whole lockfile's npm snapshot is embedded, the test-only SDKs and
     // tokenizer included (76 MB). The bundle already holds the packages the gateway uses.
     "--exclude-unused-npm",
+    // Embedded in the binary: the same V8 flags as `deno task start`.
+    v8FlagsArg(),
     "--target",
     target,
     "--output",

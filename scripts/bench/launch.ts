@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { bundle } from "../bundle.ts";
+import { v8FlagsArg } from "../v8_flags.ts";
 import { repoRoot } from "./bodies.ts";
 import { childEnv, freePort, type Pinning, Service, waitForHttp } from "./processes.ts";
 
@@ -175,6 +176,8 @@ export async function startCcgate(launch: CcgateLaunch): Promise<Proc> {
     "-A",
     "--config",
     join(launch.gatewayDir, "deno.json"),
+    // The V8 flags `deno task start` and the binaries run with (more --v8-flags add to them).
+    v8FlagsArg(),
     ...launch.denoFlags,
     entry,
     "serve",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { compileArgs, TARGETS } from "../../scripts/compile.ts";
+import { V8_FLAGS, v8FlagsArg } from "../../scripts/v8_flags.ts";
 import denoConfig from "../../deno.json" with { type: "json" };
 
 Deno.test("compileArgs: the binary gets every unstable feature deno.json enables", () => {
@@ -27,4 +28,10 @@ Deno.test("compileArgs: one output per target, .exe on Windows, the bundle's ent
     "out/ccgate-x86_64-pc-windows-msvc.exe",
   ]);
   assert.ok(outputs.every((o) => o.startsWith("out/ccgate-")));
+});
+
+Deno.test("V8 flags: `deno task start` and the binaries run with the same ones", () => {
+  assert.ok(V8_FLAGS.length > 0);
+  assert.ok(denoConfig.tasks.start.includes(` ${v8FlagsArg()} `), denoConfig.tasks.start);
+  assert.ok(compileArgs("x86_64-unknown-linux-gnu").includes(v8FlagsArg()));
 });
