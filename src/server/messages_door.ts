@@ -42,7 +42,8 @@ type CallBase = Omit<MessagesCall, "body" | "model" | "stream" | "sessionId">;
  * A call on the fast path: routed from a peek at the body's edges, parsed only if a provider
  * needs the body. A class, because an object literal with getters keeps everything its getters
  * capture (here the request and its body) alive through young-generation collections until the
- * next full one: at one connection that doubled the bytes each scavenge copied and its pause.
+ * next full one. Measured on the pick context, which had that shape: at one connection 7 % of all
+ * allocation survived each scavenge, against 1 % as a plain object (docs/performance.md).
  */
 class PeekedCall implements MessagesCall {
   readonly id: string;
