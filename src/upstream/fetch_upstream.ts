@@ -79,12 +79,11 @@ export async function fetchUpstream(
   );
   const release = () => options.clientSignal.removeEventListener("abort", onClientAbort);
   try {
-    if (http1Eligible(url, init.body)) {
-      const response = await http1Fetch(url, { ...init as Http1Init, signal: controller.signal });
-      return { response, abort, signal: controller.signal, deadline, release };
-    }
-    const response = await fetch(url, { ...init, signal: controller.signal, redirect: "manual" });
-    return { response, abort, signal: controller.signal, deadline, release, byteStream: true };
+    const viaFetch = !http1Eligible(url, init.body);
+    const response = viaFetch
+      ? await fetch(url, { ...init, signal: controller.signal, redirect: "manual" })
+      : await http1Fetch(url, { ...init as Http1Init, signal: controller.signal });
+    return { response, abort, signal: controller.signal, deadline, release, byteStream: viaFetch };
   } catch (error) {
     deadline.cancel();
     release();
