@@ -10,7 +10,7 @@ import type { Protocol } from "../protocol/wire.ts";
 import { UpstreamFailure, type UpstreamResponse } from "../upstream/fetch_upstream.ts";
 import { errorMessageOf } from "../upstream/outcome.ts";
 import { compactBody } from "../upstream/chunk_source.ts";
-import { readAll } from "../upstream/relay.ts";
+import { NULL_BODY_STATUS, readAll } from "../upstream/relay.ts";
 import { anthropicErrorTypeForOpenAI } from "./common.ts";
 import type { ChatCompletion } from "./openai_types.ts";
 
@@ -88,7 +88,9 @@ export async function adaptResponse(
         },
       );
     }
-  } else if (isSse && res.body) {
+  } else if (isSse && !NULL_BODY_STATUS.has(res.status)) {
+    // Asked by status, not by `res.body`: that getter would turn an HTTP/1.1 answer's body into a
+    // stream, which compactBody would then read through a second one.
     const transform = to === "anthropic"
       ? openAIToAnthropicStream({
         model: options.model,

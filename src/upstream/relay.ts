@@ -57,8 +57,8 @@ export interface RelayOptions {
 }
 
 const LF = 10;
-// Statuses whose answers have no body (a Response refuses one).
-const NULL_BODY_STATUS = new Set([204, 205, 304]);
+/** Statuses whose answers have no body (a Response refuses one). */
+export const NULL_BODY_STATUS: ReadonlySet<number> = new Set([204, 205, 304]);
 const EMPTY: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 const CR = 13;
 
