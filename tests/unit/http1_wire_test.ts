@@ -63,31 +63,17 @@ Deno.test("parseResponseHead: status, reason, lower-cased names, trimmed values,
     parseResponseHead(bytes("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n")).close,
     false,
   );
+  // The value of a header sent as these bytes.
+  const valueOf = (...value: number[]) =>
+    parseResponseHead(
+      new Uint8Array([...bytes("HTTP/1.1 200 OK\r\nx-name: "), ...value, 13, 10, 13, 10]),
+    ).headers[0][1];
   // Header values are byte strings: a byte above 0x7f is one code unit, as fetch has it.
-  const latin = new Uint8Array([...bytes("HTTP/1.1 200 OK\r\nx-name: caf"), 0xe9, 13, 10, 13, 10]);
-  assert.equal(parseResponseHead(latin).headers[0][1], "caf\u00e9");
+  assert.equal(valueOf(...bytes("caf"), 0xe9), "caf\u00e9");
   // Bytes that happen to form UTF-8 are still one code unit each (not "é").
-  const utf8Bytes = new Uint8Array([
-    ...bytes("HTTP/1.1 200 OK\r\nx-name: caf"),
-    0xc3,
-    0xa9,
-    13,
-    10,
-    13,
-    10,
-  ]);
-  assert.equal(parseResponseHead(utf8Bytes).headers[0][1], "caf\u00c3\u00a9");
+  assert.equal(valueOf(...bytes("caf"), 0xc3, 0xa9), "caf\u00c3\u00a9");
   // And a byte UTF-8 cannot decode (U+FFFD there) is one code unit of its own value.
-  const lone = new Uint8Array([
-    ...bytes("HTTP/1.1 200 OK\r\nx-name: a"),
-    0xff,
-    0x62,
-    13,
-    10,
-    13,
-    10,
-  ]);
-  assert.equal(parseResponseHead(lone).headers[0][1], "a\u00ffb");
+  assert.equal(valueOf(...bytes("a"), 0xff, 0x62), "a\u00ffb");
 });
 
 Deno.test("parseResponseHead: broken heads are protocol errors", () => {
